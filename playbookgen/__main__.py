@@ -1,0 +1,3 @@
+from playbookgen.cli import main
+
+main()

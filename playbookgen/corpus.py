@@ -1,0 +1,37 @@
+"""Load and validate every retro of a playbook, with the checks that span files (unique ids)."""
+
+from __future__ import annotations
+
+from playbookgen.diagnostics import Diagnostics
+from playbookgen.model import Retro
+from playbookgen.settings import Layout, SiteConfig
+from playbookgen.sources import discover, read_source
+from playbookgen.taxonomy import Taxonomy
+from playbookgen.validate import validate_retro
+
+
+def load_retros(
+    layout: Layout, taxonomy: Taxonomy, config: SiteConfig, diagnostics: Diagnostics
+) -> list[Retro]:
+    retros: list[Retro] = []
+    owners: dict[str, str] = {}
+    for path in discover(layout.root, layout.retros, diagnostics):
+        source = read_source(layout.root, path, diagnostics)
+        if source is None:
+            continue
+        retro = validate_retro(source, taxonomy, config, diagnostics)
+        if retro is None:
+            continue
+        if retro.id in owners:
+            diagnostics.error(
+                retro.path,
+                None,
+                "id",
+                f"duplicate retro id {retro.id!r}: {owners[retro.id]} has the same id; "
+                "set a distinct 'id:' in one of them or rename a file",
+                "duplicate-id",
+            )
+            continue
+        owners[retro.id] = retro.path
+        retros.append(retro)
+    return retros

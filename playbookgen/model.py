@@ -1,0 +1,85 @@
+"""The validated playbook model: what every later step (grouping, rendering) works from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True)
+class Money:
+    amount: float
+    currency: str
+
+
+@dataclass(frozen=True)
+class Competitor:
+    name: str
+    result: str | None = None  # won | lost | also-ran
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    role: str  # a role slug
+
+
+@dataclass(frozen=True)
+class Deal:
+    codename: str
+    outcome: str
+    account: str | None = None
+    primary_reason: str | None = None
+    stage_reached: str | None = None
+    value: Money | None = None
+    opened: date | None = None
+    closed: date | None = None
+    segment: str | None = None
+    industry: str | None = None
+    region: str | None = None
+    products: tuple[str, ...] = ()
+    competitors: tuple[Competitor, ...] = ()
+
+    @property
+    def cycle_days(self) -> int | None:
+        if self.opened and self.closed:
+            return (self.closed - self.opened).days
+        return None
+
+
+@dataclass(frozen=True)
+class Lesson:
+    id: str
+    title: str
+    line: int
+    stage: str
+    roles: tuple[str, ...]
+    prose: str
+    objection: str | None = None
+    result: str | None = None
+    evidence: str | None = None
+    confidence: str | None = None
+    play: str | None = None
+    surfaced: str | None = None
+
+    @property
+    def excerpt(self) -> str:
+        """The first paragraph of the prose."""
+        return self.prose.strip().split("\n\n", 1)[0].strip() if self.prose.strip() else ""
+
+
+@dataclass(frozen=True)
+class Retro:
+    id: str
+    path: str
+    title: str
+    date: date
+    visibility: str
+    deal: Deal
+    lessons: tuple[Lesson, ...]
+    body_parts: tuple[str | Lesson, ...]
+    tags: tuple[str, ...] = ()
+    team: tuple[Person, ...] = ()
+    retro_format: str | None = None
+    facilitator: str | None = None
+    extra: dict[str, object] = field(default_factory=dict, compare=False)

@@ -1,0 +1,115 @@
+"""Render the playbook into Markdown pages from the Jinja2 templates in templates/ (pure: no file writes)."""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2.runtime import Context
+
+from playbookgen.group import RESULT_BUCKETS, Playbook
+from playbookgen.model import Money
+from playbookgen.vocabulary import CONFIDENCE, EVIDENCE, OUTCOMES, RESULTS
+
+SECTIONS = (
+    ("stages", "Stages", "stage"),
+    ("roles", "Roles", "role"),
+    ("objections", "Objections", "objection"),
+)
+
+
+def environment(templates: Path) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(templates)),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,  # the output is Markdown; MkDocs escapes when it renders HTML
+    )
+    env.globals["url"] = _url
+    env.filters.update(yaml=json.dumps, cell=_cell, link_text=_link_text, money=_money, oneline=_oneline)
+    return env
+
+
+def render_pages(playbook: Playbook, templates: Path) -> dict[str, str]:
+    """Every generated page as {path in docs dir: Markdown}."""
+    env = environment(templates)
+    taxonomy = playbook.taxonomy
+    common: dict[str, Any] = {
+        "playbook": playbook,
+        "config": playbook.config,
+        "taxonomy": taxonomy,
+        "names": {
+            "stages": {t.slug: t.name for t in taxonomy.stages.terms},
+            "roles": {t.slug: t.name for t in taxonomy.roles.terms},
+            "objections": {t.slug: t.name for t in taxonomy.objections.terms},
+            "outcomes": {t.slug: t.name for t in OUTCOMES.terms},
+            "results": {**{t.slug: t.name for t in RESULTS.terms}, "unlabelled": "Not labelled"},
+            "evidence": {t.slug: t.name for t in EVIDENCE.terms},
+            "confidence": {t.slug: t.name for t in CONFIDENCE.terms},
+        },
+        "result_buckets": RESULT_BUCKETS,
+        "sections": SECTIONS,
+    }
+    pages: dict[str, str] = {}
+
+    def page(path: str, template: str, **context: Any) -> None:
+        pages[path] = env.get_template(template).render(common, page_path=path, **context)
+
+    page("index.md", "home.md.j2")
+    for key, _title, kind in SECTIONS:
+        dimension = taxonomy.dimension(key)
+        page(f"{key}/index.md", f"{key}.md.j2", dimension=dimension)
+        terms = dimension.terms
+        for i, term in enumerate(terms):
+            page(
+                f"{key}/{term.slug}.md",
+                f"{kind}.md.j2",
+                term=term,
+                previous=terms[i - 1] if i else None,
+                next=terms[i + 1] if i + 1 < len(terms) else None,
+            )
+    page("retros/index.md", "retros.md.j2")
+    for retro in playbook.retros:
+        page(f"retros/{retro.id}.md", "retro.md.j2", retro=retro)
+    return pages
+
+
+def navigation(playbook: Playbook) -> list[dict[str, Any]]:
+    """The site navigation as MkDocs `nav` data: groups are listed, single retros are not."""
+    nav: list[dict[str, Any]] = [{"Home": "index.md"}]
+    for key, title, _kind in SECTIONS:
+        terms = playbook.taxonomy.dimension(key).terms
+        nav.append({title: [f"{key}/index.md", *({t.name: f"{key}/{t.slug}.md"} for t in terms)]})
+    nav.append({"Retros": "retros/index.md"})
+    return nav
+
+
+@pass_context
+def _url(context: Context, target: str) -> str:
+    """A relative link from the page being rendered to `target` (a docs-dir path, optional #anchor)."""
+    path, _, anchor = target.partition("#")
+    here = posixpath.dirname(context["page_path"])
+    relative = posixpath.relpath(path, here or ".")
+    return f"{relative}#{anchor}" if anchor else relative
+
+
+def _cell(value: object) -> str:
+    return _oneline(value).replace("|", "\\|")
+
+
+def _oneline(value: object) -> str:
+    return " ".join(str(value).split())
+
+
+def _link_text(value: object) -> str:
+    return _oneline(value).replace("[", "\\[").replace("]", "\\]")
+
+
+def _money(value: Money) -> str:
+    amount = f"{value.amount:,.0f}" if value.amount == int(value.amount) else f"{value.amount:,.2f}"
+    return f"{amount} {value.currency}"

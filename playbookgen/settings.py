@@ -1,0 +1,104 @@
+"""Where a playbook's files live, and the site settings in site_config/playbook.yml."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from playbookgen.diagnostics import Diagnostics
+from playbookgen.typecheck import check_model
+from playbookgen.vocabulary import VISIBILITIES
+from playbookgen.yamlsource import LineMap, YamlError, load
+
+
+class SiteConfig(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    title: str = "Sales playbook"
+    description: str = "What our deal teams learned, won or lost, organised so the next team can use it."
+    default_visibility: str = Field(default="internal", pattern="^(team|internal|public)$")
+    default_currency: str = Field(default="EUR", pattern="^[A-Z]{3}$")
+    recent_retros: int = Field(default=10, ge=0)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The files of one playbook, relative to its root folder."""
+
+    root: Path
+
+    @property
+    def retros(self) -> Path:
+        return self.root / "retros"
+
+    @property
+    def site_config(self) -> Path:
+        return self.root / "site_config" / "playbook.yml"
+
+    @property
+    def taxonomy(self) -> Path:
+        return self.root / "site_config" / "taxonomy.yml"
+
+    @property
+    def templates(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def pages(self) -> Path:
+        """Hand-written pages and assets, copied into the generated docs as they are."""
+        return self.root / "pages"
+
+    @property
+    def mkdocs_yml(self) -> Path:
+        return self.root / "mkdocs.yml"
+
+    def docs_dir(self) -> Path:
+        """The generated folder: mkdocs.yml's docs_dir, read as plain YAML (MkDocs is not imported here)."""
+        return self.root / str(_mkdocs_setting(self.mkdocs_yml, "docs_dir") or "docs")
+
+    def relative(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+
+EXPECTED = {
+    "default_visibility": " | ".join(VISIBILITIES),
+    "default_currency": "an ISO 4217 code such as EUR",
+}
+
+
+def load_site_config(layout: Layout, diagnostics: Diagnostics) -> SiteConfig:
+    path = layout.site_config
+    if not path.is_file():
+        return SiteConfig()
+    name = layout.relative(path)
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = load(text) or {}
+    except YamlError as exc:
+        diagnostics.error(name, exc.line, None, exc.message, "config")
+        return SiteConfig()
+    if not isinstance(data, dict):
+        diagnostics.error(name, 1, None, "expected a mapping of settings", "config")
+        return SiteConfig()
+    return check_model(SiteConfig, data, name, LineMap(text), diagnostics, EXPECTED) or SiteConfig()
+
+
+class _TolerantLoader(yaml.SafeLoader):
+    """mkdocs.yml uses tags such as !!python/name and !ENV; they are not needed to read docs_dir."""
+
+
+_TolerantLoader.add_multi_constructor("", lambda loader, suffix, node: None)
+
+
+def _mkdocs_setting(path: Path, key: str) -> Any:
+    if not path.is_file():
+        return None
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=_TolerantLoader)
+    return data.get(key) if isinstance(data, dict) else None

@@ -1,0 +1,72 @@
+"""Safe YAML loading with line numbers for diagnostics (line lookups are lazy: only errors need them)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class YamlError(Exception):
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+def load(text: str, first_line: int = 1) -> Any:
+    """Parse YAML with the safe loader; errors carry the line in the enclosing file."""
+    try:
+        return yaml.load(text, Loader=_SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = first_line + mark.line if mark is not None else None
+        problem = exc.problem or str(exc)
+        context = f" ({exc.context})" if exc.context else ""
+        raise YamlError(f"invalid YAML: {problem}{context}", line) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(f"invalid YAML: {exc}", None) from None
+
+
+@dataclass
+class LineMap:
+    """Maps a field path such as ('deal', 'value') to its line in the file, composing YAML on demand."""
+
+    text: str
+    first_line: int = 1
+    _root: yaml.Node | None = field(default=None, init=False, repr=False)
+    _composed: bool = field(default=False, init=False, repr=False)
+
+    def _node(self) -> yaml.Node | None:
+        if not self._composed:
+            self._composed = True
+            try:
+                self._root = yaml.compose(self.text, Loader=_SafeLoader)
+            except yaml.YAMLError:
+                self._root = None
+        return self._root
+
+    def line(self, path: Sequence[str | int] = ()) -> int:
+        """The line of the deepest part of `path` that exists (the key's line for a mapping entry)."""
+        node = self._node()
+        best = self.first_line
+        if node is None:
+            return best
+        best = self.first_line + node.start_mark.line
+        for part in path:
+            if isinstance(node, yaml.MappingNode):
+                match = next(((k, v) for k, v in node.value if k.value == part), None)
+                if match is None:
+                    return best
+                key, node = match
+                best = self.first_line + key.start_mark.line
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+                node = node.value[part]
+                best = self.first_line + node.start_mark.line
+            else:
+                return best
+        return best
