@@ -61,8 +61,12 @@ def check(root: Path, strict: bool) -> None:
     checked = pipeline.check(root)
     failed = _report(checked.diagnostics, strict)
     if checked.playbook is not None:
-        retros, lessons = len(checked.playbook.retros), len(checked.playbook.entries)
-        click.echo(f"checked {retros} retros with {lessons} lessons", err=True)
+        valid, lessons = len(checked.playbook.retros), len(checked.playbook.entries)
+        invalid = checked.files - valid
+        broken = f" ({invalid} with errors)" if invalid else ""
+        click.echo(
+            f"checked {checked.files} retro files{broken}: {valid} valid with {lessons} lessons", err=True
+        )
     sys.exit(1 if failed else 0)
 
 

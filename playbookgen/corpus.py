@@ -12,14 +12,27 @@ from playbookgen.validate import validate_retro
 
 def load_retros(
     layout: Layout, taxonomy: Taxonomy, config: SiteConfig, diagnostics: Diagnostics
-) -> list[Retro]:
+) -> tuple[list[Retro], int]:
+    """The valid retros, and how many retro files were found."""
     retros: list[Retro] = []
     owners: dict[str, str] = {}
-    for path in discover(layout.root, layout.retros, diagnostics):
+    paths = discover(layout.root, layout.retros, diagnostics)
+    for path in paths:
         source = read_source(layout.root, path, diagnostics)
         if source is None:
             continue
-        retro = validate_retro(source, taxonomy, config, diagnostics)
+        try:
+            retro = validate_retro(source, taxonomy, config, diagnostics)
+        except Exception as exc:  # one bad file must never hide the others
+            diagnostics.error(
+                source.path,
+                None,
+                None,
+                f"could not be read ({type(exc).__name__}: {exc}); "
+                "this is a playbookgen bug, please report it with the file",
+                "internal",
+            )
+            continue
         if retro is None:
             continue
         if retro.id in owners:
@@ -34,4 +47,4 @@ def load_retros(
             continue
         owners[retro.id] = retro.path
         retros.append(retro)
-    return retros
+    return retros, len(paths)

@@ -64,7 +64,7 @@ def _validate_lesson(
         key = SYNONYMS.get(key, key)
         if key not in KNOWN:
             guess = did_you_mean(key, KNOWN)
-            hint = f"; did you mean {guess!r}?" if guess else ""
+            hint = f"; did you mean {guess!r}?" if guess else ";"
             diagnostics.warning(
                 path,
                 raw.line,

@@ -18,6 +18,7 @@ class Checked:
     layout: Layout
     diagnostics: Diagnostics
     playbook: Playbook | None = None
+    files: int = 0  # retro files found, valid or not
 
 
 @dataclass
@@ -34,8 +35,8 @@ def check(root: Path) -> Checked:
     taxonomy = _taxonomy(layout, diagnostics)
     if taxonomy is None:
         return Checked(layout, diagnostics)
-    retros = load_retros(layout, taxonomy, config, diagnostics)
-    return Checked(layout, diagnostics, build_playbook(retros, taxonomy, config))
+    retros, files = load_retros(layout, taxonomy, config, diagnostics)
+    return Checked(layout, diagnostics, build_playbook(retros, taxonomy, config), files)
 
 
 def generate(root: Path) -> Generated:

@@ -84,7 +84,7 @@ class MoneyFM(_Model):
 def _to_value(value: Any) -> Any:
     if isinstance(value, dict):
         return value
-    return {"amount": value}
+    return {"amount": _to_amount(value)}
 
 
 class CompetitorFM(_Model):

@@ -43,6 +43,7 @@ class Dimension:
     label: str
     terms: tuple[Term, ...] = ()
     ambiguous: dict[str, Ambiguity] = field(default_factory=dict)
+    source: str = ""  # where writers can look up names and aliases
     _index: dict[str, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -79,11 +80,9 @@ class Dimension:
     def unknown_message(self, value: str) -> str:
         written = [w for t in self.terms for w in (t.slug, t.name, *t.aliases)]
         guess = did_you_mean(value, written)
-        hint = f"; did you mean {self._index[fold(guess)]!r}?" if guess else ""
-        return (
-            f"unknown {self.label} {value!r}{hint} allowed: {', '.join(self.slugs)} "
-            f"(or their names and aliases in site_config/taxonomy.yml)"
-        )
+        hint = f"; did you mean {self._index[fold(guess)]!r}?" if guess else ";"
+        source = f" (or a name or alias from {self.source})" if self.source else ""
+        return f"unknown {self.label} {value!r}{hint} allowed: {', '.join(self.slugs)}{source}"
 
 
 @dataclass
@@ -207,7 +206,7 @@ def _dimension(
         description = item.get("description") or ""
         terms.append(Term(slug, name, str(description), tuple(aliases)))
     ambiguous = _ambiguities(key, raw_ambiguous, {t.slug for t in terms}, path, lines, diagnostics)
-    return Dimension(key, label, tuple(terms), ambiguous)
+    return Dimension(key, label, tuple(terms), ambiguous, source=path)
 
 
 def _ambiguities(

@@ -1,21 +1,27 @@
-"""Validate one retro file and build its model: front matter, taxonomy values, lessons."""
+"""Validate one retro file and build its model: front matter, taxonomy values, lessons.
+
+Types are checked by the pydantic models in schema.py; taxonomy and vocabulary values are resolved from
+the raw front matter in the same run, so one file's problems are all reported together.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import PurePosixPath
 from typing import Any
 
 from playbookgen.body import parse_body
 from playbookgen.diagnostics import Diagnostics
 from playbookgen.lessons import lesson_id, validate_lessons
-from playbookgen.model import Competitor, Deal, Money, Person, Retro
-from playbookgen.schema import DealFM, FrontMatter
+from playbookgen.model import Competitor, Deal, Lesson, Money, Person, Retro
+from playbookgen.schema import FrontMatter
 from playbookgen.settings import SiteConfig
 from playbookgen.sources import Source, split_front_matter
 from playbookgen.taxonomy import Dimension, Taxonomy
 from playbookgen.text import is_slug, slugify
 from playbookgen.typecheck import check_model, field_path
-from playbookgen.vocabulary import OUTCOMES, RETRO_FORMATS, VISIBILITIES
+from playbookgen.vocabulary import COMPETITOR_RESULTS, OUTCOMES, RETRO_FORMATS, VISIBILITY
 from playbookgen.yamlsource import LineMap, YamlError, load
 
 EXPECTED = {
@@ -28,8 +34,20 @@ EXPECTED = {
     "team": "a list of {name, role}",
     "retro": "a mapping with format and facilitator",
 }
-COMPETITOR_RESULTS = ("won", "lost", "also-ran")
 RESERVED_IDS = {"index"}
+
+
+@dataclass
+class _Values:
+    """Front matter values resolved against the taxonomy and the format's vocabularies."""
+
+    outcome: str | None = None
+    primary_reason: str | None = None
+    stage_reached: str | None = None
+    visibility: str | None = None
+    retro_format: str | None = None
+    roles: dict[int, str] = field(default_factory=dict)  # team index -> role slug
+    competitor_results: dict[int, str] = field(default_factory=dict)
 
 
 def validate_retro(
@@ -50,7 +68,7 @@ def validate_retro(
         )
         return None
     lines = LineMap(split.front_matter, split.front_matter_line)
-    front_matter = _front_matter(split.front_matter, split.front_matter_line, path, lines, diagnostics)
+    data = _front_matter_data(split.front_matter, split.front_matter_line, path, diagnostics)
     body = parse_body(split.body, split.body_line)
     if not body.lessons:
         diagnostics.error(
@@ -61,51 +79,37 @@ def validate_retro(
             "no-lessons",
         )
     lessons = validate_lessons(body.lessons, taxonomy, path, diagnostics)
-    if front_matter is None:
+    if data is None:
         return None
-    retro_id = _retro_id(front_matter, path, lines, diagnostics)
-    deal = _deal(front_matter.deal, taxonomy, config, path, lines, diagnostics)
-    team = _team(front_matter, taxonomy, path, lines, diagnostics)
-    visibility = _choice(
-        front_matter.visibility or config.default_visibility,
-        VISIBILITIES,
-        "visibility",
-        path,
-        lines,
-        diagnostics,
-    )
-    retro_format = None
-    if front_matter.retro and front_matter.retro.format:
-        retro_format = _choice(
-            front_matter.retro.format, RETRO_FORMATS, "retro.format", path, lines, diagnostics
-        )
-    if len(diagnostics.errors) > errors_before or deal is None or retro_id is None:
+    front_matter = check_model(FrontMatter, data, path, lines, diagnostics, EXPECTED)
+    values = _resolve_values(data, taxonomy, path, lines, diagnostics)
+    _check_dates(data, path, lines, diagnostics)
+    retro_id = _retro_id(data.get("id"), path, lines, diagnostics)
+    if front_matter is None or retro_id is None or len(diagnostics.errors) > errors_before:
         return None
     by_id = {lesson.id: lesson for lesson in lessons}
-    parts = tuple(
-        part if isinstance(part, str) else by_id[lesson_id(part)]
-        for part in body.parts
-        if isinstance(part, str) or lesson_id(part) in by_id
-    )
+    parts: list[str | Lesson] = []
+    for part in body.parts:
+        parts.append(part if isinstance(part, str) else by_id[lesson_id(part)])
     return Retro(
         id=retro_id,
         path=path,
         title=front_matter.title,
         date=front_matter.date,
-        visibility=visibility or config.default_visibility,
-        deal=deal,
+        visibility=values.visibility or config.default_visibility,
+        deal=_deal(front_matter, values, config),
         lessons=tuple(lessons),
-        body_parts=parts,
+        body_parts=tuple(parts),
         tags=tuple(front_matter.tags),
-        team=tuple(team),
-        retro_format=retro_format,
+        team=tuple(Person(p.name, values.roles[i]) for i, p in enumerate(front_matter.team)),
+        retro_format=values.retro_format,
         facilitator=front_matter.retro.facilitator if front_matter.retro else None,
     )
 
 
-def _front_matter(
-    text: str, first_line: int, path: str, lines: LineMap, diagnostics: Diagnostics
-) -> FrontMatter | None:
+def _front_matter_data(
+    text: str, first_line: int, path: str, diagnostics: Diagnostics
+) -> dict[str, Any] | None:
     try:
         data = load(text, first_line)
     except YamlError as exc:
@@ -128,12 +132,68 @@ def _front_matter(
             "wrong-type",
         )
         return None
-    return check_model(FrontMatter, data, path, lines, diagnostics, EXPECTED)
+    return data
 
 
-def _retro_id(front_matter: FrontMatter, path: str, lines: LineMap, diagnostics: Diagnostics) -> str | None:
-    if front_matter.id is not None:
-        ident = front_matter.id
+def _resolve_values(
+    data: dict[str, Any], taxonomy: Taxonomy, path: str, lines: LineMap, diagnostics: Diagnostics
+) -> _Values:
+    """Resolve every taxonomy or vocabulary value that is text; wrong types are left to the type check."""
+
+    def resolve(value: Any, dimension: Dimension, loc: list[str | int]) -> str | None:
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)) or not str(value).strip():
+            return None
+        resolution = dimension.resolve(str(value))
+        if resolution.error:
+            diagnostics.error(
+                path,
+                lines.line(loc),
+                field_path(loc),
+                resolution.error,
+                f"unknown-{dimension.label.replace(' ', '-')}",
+            )
+        if resolution.warning:
+            diagnostics.warning(path, lines.line(loc), field_path(loc), resolution.warning, "ambiguous-alias")
+        return resolution.slug
+
+    deal = _mapping(data.get("deal"))
+    retro = _mapping(data.get("retro"))
+    values = _Values(
+        outcome=resolve(deal.get("outcome"), OUTCOMES, ["deal", "outcome"]),
+        primary_reason=resolve(deal.get("primary_reason"), taxonomy.objections, ["deal", "primary_reason"]),
+        stage_reached=resolve(deal.get("stage_reached"), taxonomy.stages, ["deal", "stage_reached"]),
+        visibility=resolve(data.get("visibility"), VISIBILITY, ["visibility"]),
+        retro_format=resolve(retro.get("format"), RETRO_FORMATS, ["retro", "format"]),
+    )
+    for i, person in _items(data.get("team")):
+        role = resolve(_mapping(person).get("role"), taxonomy.roles, ["team", i, "role"])
+        if role is not None:
+            values.roles[i] = role
+    for i, competitor in _items(deal.get("competitors")):
+        result = resolve(
+            _mapping(competitor).get("result"), COMPETITOR_RESULTS, ["deal", "competitors", i, "result"]
+        )
+        if result is not None:
+            values.competitor_results[i] = result
+    return values
+
+
+def _check_dates(data: dict[str, Any], path: str, lines: LineMap, diagnostics: Diagnostics) -> None:
+    deal = _mapping(data.get("deal"))
+    opened, closed = deal.get("opened"), deal.get("closed")
+    if _is_day(opened) and _is_day(closed) and closed < opened:
+        diagnostics.error(
+            path,
+            lines.line(["deal", "closed"]),
+            "deal.closed",
+            f"closed ({closed}) is before opened ({opened}); check both dates",
+            "date-order",
+        )
+
+
+def _retro_id(raw: Any, path: str, lines: LineMap, diagnostics: Diagnostics) -> str | None:
+    if raw is not None:
+        ident = str(raw).strip()
         if not is_slug(ident):
             diagnostics.error(
                 path,
@@ -163,45 +223,18 @@ def _retro_id(front_matter: FrontMatter, path: str, lines: LineMap, diagnostics:
     return ident
 
 
-def _deal(
-    raw: DealFM, taxonomy: Taxonomy, config: SiteConfig, path: str, lines: LineMap, diagnostics: Diagnostics
-) -> Deal | None:
-    outcome = _resolve(raw.outcome, OUTCOMES, ["deal", "outcome"], path, lines, diagnostics)
-    reason = _resolve(
-        raw.primary_reason, taxonomy.objections, ["deal", "primary_reason"], path, lines, diagnostics
-    )
-    stage = _resolve(raw.stage_reached, taxonomy.stages, ["deal", "stage_reached"], path, lines, diagnostics)
-    if raw.opened and raw.closed and raw.closed < raw.opened:
-        diagnostics.error(
-            path,
-            lines.line(["deal", "closed"]),
-            "deal.closed",
-            f"closed ({raw.closed}) is before opened ({raw.opened}); check both dates",
-            "date-order",
-        )
-        return None
-    competitors = []
-    for i, competitor in enumerate(raw.competitors):
-        if competitor.result is not None and competitor.result not in COMPETITOR_RESULTS:
-            diagnostics.error(
-                path,
-                lines.line(["deal", "competitors", i, "result"]),
-                f"deal.competitors[{i}].result",
-                f"{competitor.result!r} is not allowed; expected {' | '.join(COMPETITOR_RESULTS)}",
-                "bad-value",
-            )
-        competitors.append(Competitor(competitor.name, competitor.result))
+def _deal(front_matter: FrontMatter, values: _Values, config: SiteConfig) -> Deal:
+    raw = front_matter.deal
     value = None
     if raw.value is not None:
         value = Money(raw.value.amount, raw.value.currency or raw.currency or config.default_currency)
-    if outcome is None:
-        return None
+    assert values.outcome is not None  # a missing or unknown outcome is an error reported above
     return Deal(
         codename=raw.codename,
-        outcome=outcome,
+        outcome=values.outcome,
         account=raw.account,
-        primary_reason=reason,
-        stage_reached=stage,
+        primary_reason=values.primary_reason,
+        stage_reached=values.stage_reached,
         value=value,
         opened=raw.opened,
         closed=raw.closed,
@@ -209,51 +242,19 @@ def _deal(
         industry=raw.industry,
         region=raw.region,
         products=tuple(raw.products),
-        competitors=tuple(competitors),
+        competitors=tuple(
+            Competitor(c.name, values.competitor_results.get(i)) for i, c in enumerate(raw.competitors)
+        ),
     )
 
 
-def _team(
-    front_matter: FrontMatter, taxonomy: Taxonomy, path: str, lines: LineMap, diagnostics: Diagnostics
-) -> list[Person]:
-    team = []
-    for i, person in enumerate(front_matter.team):
-        role = _resolve(person.role, taxonomy.roles, ["team", i, "role"], path, lines, diagnostics)
-        if role is not None:
-            team.append(Person(person.name, role))
-    return team
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
-def _resolve(
-    value: str | None,
-    dimension: Dimension,
-    loc: list[Any],
-    path: str,
-    lines: LineMap,
-    diagnostics: Diagnostics,
-) -> str | None:
-    if value is None:
-        return None
-    resolution = dimension.resolve(value)
-    field = field_path(loc)
-    if resolution.error:
-        diagnostics.error(path, lines.line(loc), field, resolution.error, f"unknown-{dimension.label}")
-    if resolution.warning:
-        diagnostics.warning(path, lines.line(loc), field, resolution.warning, "ambiguous-alias")
-    return resolution.slug
+def _items(value: Any) -> list[tuple[int, Any]]:
+    return list(enumerate(value)) if isinstance(value, list) else []
 
 
-def _choice(
-    value: str, allowed: tuple[str, ...], field: str, path: str, lines: LineMap, diagnostics: Diagnostics
-) -> str | None:
-    normalised = slugify(value)
-    if normalised in allowed:
-        return normalised
-    diagnostics.error(
-        path,
-        lines.line(field.split(".")),
-        field,
-        f"{value!r} is not allowed; expected {' | '.join(allowed)}",
-        "bad-value",
-    )
-    return None
+def _is_day(value: Any) -> bool:
+    return isinstance(value, date) and not isinstance(value, datetime)

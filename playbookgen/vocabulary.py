@@ -47,5 +47,35 @@ CONFIDENCE = Dimension(
     ),
 )
 
-VISIBILITIES = ("team", "internal", "public")
-RETRO_FORMATS = ("start-stop-continue", "4ls", "sailboat", "mad-sad-glad", "freeform")
+VISIBILITY = Dimension(
+    "visibilities",
+    "visibility",
+    (
+        Term("team", "Team", "Only the deal team's build shows it."),
+        Term("internal", "Internal", "The whole company; account names replaced by the codename."),
+        Term("public", "Public", "Anyone; no account, no value, people named by role."),
+    ),
+)
+VISIBILITIES = tuple(VISIBILITY.slugs)
+
+RETRO_FORMATS = Dimension(
+    "formats",
+    "retro format",
+    (
+        Term("start-stop-continue", "Start, stop, continue", aliases=("ssc",)),
+        Term("4ls", "4Ls", aliases=("four ls", "liked learned lacked longed for")),
+        Term("sailboat", "Sailboat", aliases=("speedboat",)),
+        Term("mad-sad-glad", "Mad, sad, glad"),
+        Term("freeform", "Freeform", aliases=("free form", "free-form")),
+    ),
+)
+
+COMPETITOR_RESULTS = Dimension(
+    "competitor-results",
+    "competitor result",
+    (
+        Term("won", "Competitor won"),
+        Term("lost", "Competitor lost"),
+        Term("also-ran", "Also ran"),
+    ),
+)

@@ -1,0 +1,72 @@
+"""Shared fixtures: a throwaway playbook root built from this repository's config and templates."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def copy_skeleton(target: Path, with_retros: bool = False) -> Path:
+    """A playbook root with the shipped mkdocs.yml, site_config/ and templates/ (and optionally retros/)."""
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "mkdocs.yml", target / "mkdocs.yml")
+    shutil.copytree(REPO / "site_config", target / "site_config")
+    shutil.copytree(REPO / "templates", target / "templates")
+    if with_retros:
+        shutil.copytree(REPO / "retros", target / "retros")
+    else:
+        (target / "retros").mkdir()
+    return target
+
+
+VALID_RETRO = """\
+---
+title: "Won Osprey by writing POC success criteria down"
+date: 2025-03-11
+deal:
+  codename: Osprey
+  outcome: won
+---
+
+## Summary
+
+A short deal.
+
+## Lessons
+
+### L1 Write POC success criteria down before kickoff
+
+- stage: evaluation
+- roles: sales-engineer
+- objection: technical-fit
+- result: worked
+
+**What happened.** We wrote three criteria with the champion.
+
+**Next time.** Do it again.
+"""
+
+
+@pytest.fixture
+def playbook(tmp_path: Path) -> Path:
+    """An empty playbook root (no retros yet)."""
+    return copy_skeleton(tmp_path / "playbook")
+
+
+@pytest.fixture
+def write_retro(playbook: Path) -> Callable[..., Path]:
+    """write_retro("name.md", text) writes a retro (dedented) under retros/ and returns its path."""
+
+    def write(name: str, text: str = VALID_RETRO) -> Path:
+        path = playbook / "retros" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    return write
