@@ -8,7 +8,7 @@ from pathlib import Path
 from playbookgen.corpus import load_retros
 from playbookgen.diagnostics import Diagnostics
 from playbookgen.group import Playbook, build_playbook
-from playbookgen.render import render_pages
+from playbookgen.render import TemplateProblem, render_pages
 from playbookgen.settings import Layout, load_site_config
 from playbookgen.taxonomy import Taxonomy, load_taxonomy
 
@@ -44,7 +44,11 @@ def generate(root: Path) -> Generated:
     checked = check(root)
     if checked.playbook is None or checked.diagnostics.errors:
         return Generated(checked)
-    pages = render_pages(checked.playbook, checked.layout.templates)
+    try:
+        pages = render_pages(checked.playbook, checked.layout.templates)
+    except TemplateProblem as problem:
+        checked.diagnostics.error(problem.path, problem.line, None, problem.message, "template")
+        return Generated(checked)
     files = {path: text.encode("utf-8") for path, text in pages.items()}
     for path, content in _hand_written(checked.layout).items():
         if path in files:

@@ -7,12 +7,30 @@ import posixpath
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateNotFound,
+    TemplateSyntaxError,
+    Undefined,
+    pass_context,
+)
 from jinja2.runtime import Context
 
 from playbookgen.group import RESULT_BUCKETS, Playbook
 from playbookgen.model import Money
 from playbookgen.vocabulary import CONFIDENCE, EVIDENCE, OUTCOMES, RESULTS
+
+
+class TemplateProblem(Exception):
+    """A team-edited template that does not render: reported as a diagnostic, never a traceback."""
+
+    def __init__(self, path: str, line: int | None, message: str) -> None:
+        super().__init__(message)
+        self.path, self.line, self.message = path, line, message
+
 
 SECTIONS = (
     ("stages", "Stages", "stage"),
@@ -31,7 +49,7 @@ def environment(templates: Path) -> Environment:
         autoescape=False,  # the output is Markdown; MkDocs escapes when it renders HTML
     )
     env.globals["url"] = _url
-    env.filters.update(yaml=json.dumps, cell=_cell, link_text=_link_text, money=_money, oneline=_oneline)
+    env.filters.update(yaml=_yaml, cell=_cell, link_text=_link_text, money=_money, oneline=_oneline)
     return env
 
 
@@ -58,7 +76,19 @@ def render_pages(playbook: Playbook, templates: Path) -> dict[str, str]:
     pages: dict[str, str] = {}
 
     def page(path: str, template: str, **context: Any) -> None:
-        pages[path] = env.get_template(template).render(common, page_path=path, **context)
+        try:
+            pages[path] = env.get_template(template).render(common, page_path=path, **context)
+        except TemplateNotFound as exc:
+            raise TemplateProblem(f"templates/{template}", None, f"template not found: {exc.name}") from None
+        except TemplateSyntaxError as exc:
+            raise TemplateProblem(
+                f"templates/{exc.name or template}", exc.lineno, exc.message or str(exc)
+            ) from None
+        except (TemplateError, TypeError, ValueError, AttributeError, KeyError) as exc:
+            name, line = _template_frame(exc, template)
+            raise TemplateProblem(
+                f"templates/{name}", line, f"{type(exc).__name__}: {exc} (rendering {path})"
+            ) from None
 
     page("index.md", "home.md.j2")
     for key, _title, kind in SECTIONS:
@@ -98,6 +128,13 @@ def _url(context: Context, target: str) -> str:
     return f"{relative}#{anchor}" if anchor else relative
 
 
+def _yaml(value: object) -> str:
+    """A YAML scalar for page front matter (JSON strings are valid YAML)."""
+    if isinstance(value, Undefined):
+        str(value)  # StrictUndefined raises the helpful "has no attribute" error
+    return json.dumps(value, ensure_ascii=False)
+
+
 def _cell(value: object) -> str:
     return _oneline(value).replace("|", "\\|")
 
@@ -113,3 +150,15 @@ def _link_text(value: object) -> str:
 def _money(value: Money) -> str:
     amount = f"{value.amount:,.0f}" if value.amount == int(value.amount) else f"{value.amount:,.2f}"
     return f"{amount} {value.currency}"
+
+
+def _template_frame(exc: BaseException, fallback: str) -> tuple[str, int | None]:
+    """The innermost template file and line in the traceback (Jinja maps frames back to templates)."""
+    found: tuple[str, int | None] = (fallback, None)
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".j2"):
+            found = (Path(filename).name, tb.tb_lineno)
+        tb = tb.tb_next
+    return found

@@ -1,0 +1,205 @@
+"""Grouping, rendering and publishing: the generated Markdown pages and how they are written."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from playbookgen import pipeline
+from playbookgen.cli import cli
+from playbookgen.publish import MARKER, PublishError, write_tree
+from tests.conftest import REPO, VALID_RETRO
+
+SECOND = """\
+---
+title: "Lost Heron on price after a late security review"
+date: 2024-05-02
+deal:
+  codename: Heron
+  outcome: loss
+  primary_reason: budget
+  stage_reached: procurement
+---
+
+## Lessons
+
+### L1 Send the security pack before the first demo
+
+- stage: demo
+- roles: SE, AE
+- objection: security
+- result: start
+
+Security reviewers met us in week ten.
+
+Second paragraph, not in the excerpt.
+
+### Quote list price with a documented discount path
+
+- stage: proposal
+- roles: deal desk
+- objection: budget
+- result: stop
+
+We discounted twice without asking for anything back.
+"""
+
+
+def _generate(root):
+    result = CliRunner().invoke(cli, ["-C", str(root), "generate"])
+    return result, root / "build" / "docs"
+
+
+def test_stage_page_groups_lessons_by_role_with_card_details(playbook, write_retro):
+    write_retro("2025/osprey.md")
+    write_retro("2024/heron.md", SECOND)
+    result, docs = _generate(playbook)
+    assert result.exit_code == 0, result.output
+    page = (docs / "stages/evaluation.md").read_text(encoding="utf-8")
+    # Roles in taxonomy order: account executive before sales engineer.
+    assert page.index("## Account Executive") < page.index("## Sales Engineer")
+    card = page[page.index("## Sales Engineer") :]
+    assert "[Send the security pack before the first demo](../retros/heron.md#l1)" in card
+    assert "⚠️ Missed" in card
+    assert "Objection: [Security / compliance](../objections/security-compliance.md)" in card
+    assert "Deal: [Heron](../retros/heron.md) (lost, 2024-05-02)" in card
+    assert "Security reviewers met us in week ten." in card
+    assert "Second paragraph" not in page
+
+
+def test_role_page_is_a_checklist_by_stage_in_stage_order(playbook, write_retro):
+    write_retro("2025/osprey.md")
+    write_retro("2024/heron.md", SECOND)
+    _, docs = _generate(playbook)
+    page = (docs / "roles/sales-engineer.md").read_text(encoding="utf-8")
+    assert "## Demo & technical evaluation { #evaluation data-search-exclude }" in page
+    assert "Write POC success criteria down before kickoff" in page
+    assert "Send the security pack before the first demo" in page
+    assert "## Proposal" not in page  # the deal desk lesson is not the sales engineer's
+
+
+def test_objection_page_splits_by_result_and_lists_decided_deals(playbook, write_retro):
+    write_retro("2024/heron.md", SECOND)
+    _, docs = _generate(playbook)
+    page = (docs / "objections/price.md").read_text(encoding="utf-8")
+    assert "## What didn't work" in page
+    assert "Quote list price with a documented discount path" in page
+    assert "## What worked" not in page
+    decided = page[page.index("## Deals decided on this") :]
+    assert "| 2024-05-02 | [Heron](../retros/heron.md) | Lost | Negotiation & procurement |" in decided
+
+
+def test_group_without_lessons_says_how_to_add_one(playbook, write_retro):
+    write_retro("2025/osprey.md")
+    _, docs = _generate(playbook)
+    page = (docs / "stages/handoff.md").read_text(encoding="utf-8")
+    assert "No lessons yet" in page
+    assert "`- stage: handoff`" in page
+    assert "## " not in page.split("No lessons yet")[0].split("# Handoff")[1]
+
+
+def test_retro_page_has_facts_body_and_lesson_anchors(playbook, write_retro):
+    write_retro("2024/heron.md", SECOND)
+    _, docs = _generate(playbook)
+    page = (docs / "retros/heron.md").read_text(encoding="utf-8")
+    assert page.startswith('---\ntitle: "Lost Heron on price after a late security review"\n---\n')
+    assert "| Outcome | **Lost** |" in page
+    assert "| Primary reason | [Price / budget](../objections/price.md) |" in page
+    assert "### Send the security pack before the first demo { #l1 }" in page
+    assert "### Quote list price with a documented discount path { #quote-list-price-with-a-documented-discount-path }" in page
+    assert "**Stage:** [Demo & technical evaluation](../stages/evaluation.md)" in page
+    assert "Second paragraph, not in the excerpt." in page
+
+
+def test_retros_index_is_newest_first(playbook, write_retro):
+    write_retro("2025/osprey.md")
+    write_retro("2024/heron.md", SECOND)
+    _, docs = _generate(playbook)
+    page = (docs / "retros/index.md").read_text(encoding="utf-8")
+    assert page.index("[Osprey](osprey.md)") < page.index("[Heron](heron.md)")
+
+
+def test_output_is_deterministic_and_unchanged_files_are_not_rewritten(playbook, write_retro):
+    write_retro("2025/osprey.md")
+    write_retro("2024/heron.md", SECOND)
+    first = pipeline.generate(playbook).files
+    assert pipeline.generate(playbook).files == first
+    result, docs = _generate(playbook)
+    assert " 0 unchanged" in result.stderr
+    stamps = {p: p.stat().st_mtime_ns for p in docs.rglob("*.md")}
+    result, _ = _generate(playbook)
+    assert " 0 written" in result.stderr
+    assert {p: p.stat().st_mtime_ns for p in docs.rglob("*.md")} == stamps
+
+
+def test_pages_of_deleted_retros_are_removed(playbook, write_retro):
+    write_retro("2025/osprey.md")
+    heron = write_retro("2024/heron.md", SECOND)
+    _, docs = _generate(playbook)
+    assert (docs / "retros/heron.md").is_file()
+    heron.unlink()
+    result, _ = _generate(playbook)
+    assert "1 removed" in result.stderr
+    assert not (docs / "retros/heron.md").exists()
+    assert "Heron" not in (docs / "retros/index.md").read_text(encoding="utf-8")
+
+
+def test_errors_publish_nothing(playbook, write_retro):
+    write_retro("2025/osprey.md", VALID_RETRO.replace("stage: evaluation", "stage: nowhere"))
+    result = CliRunner().invoke(cli, ["-C", str(playbook), "build"])
+    assert result.exit_code == 1
+    assert "nothing published" in result.stderr
+    assert not (playbook / "build").exists() and not (playbook / "site").exists()
+
+
+def test_hand_written_pages_are_copied_and_may_not_clash(playbook, write_retro):
+    write_retro("2025/osprey.md")
+    (playbook / "pages").mkdir()
+    (playbook / "pages/about.md").write_text("# About\n", encoding="utf-8")
+    _, docs = _generate(playbook)
+    assert (docs / "about.md").read_text(encoding="utf-8") == "# About\n"
+    (playbook / "pages/index.md").write_text("# Mine\n", encoding="utf-8")
+    result, _ = _generate(playbook)
+    assert result.exit_code == 1
+    assert "pages/index.md: error: collides with the generated page index.md" in result.stderr
+
+
+def test_broken_template_is_a_diagnostic_not_a_traceback(playbook, write_retro):
+    write_retro("2025/osprey.md")
+    template = playbook / "templates/stage.md.j2"
+    template.write_text(template.read_text(encoding="utf-8").replace("term.name", "term.nme", 1), encoding="utf-8")
+    result, _ = _generate(playbook)
+    assert result.exit_code == 1
+    assert "templates/stage.md.j2:" in result.stderr and "nme" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_publish_refuses_a_folder_it_did_not_make(tmp_path):
+    target = tmp_path / "docs"
+    target.mkdir()
+    (target / "precious.md").write_text("keep me", encoding="utf-8")
+    with pytest.raises(PublishError, match="not made by playbookgen"):
+        write_tree(target, {"index.md": b"# hi\n"})
+    assert (target / "precious.md").read_text(encoding="utf-8") == "keep me"
+
+
+def test_publish_claims_an_empty_folder_and_prunes_empty_directories(tmp_path):
+    target = tmp_path / "docs"
+    report = write_tree(target, {"a/b.md": b"x", "index.md": b"y"})
+    assert sorted(report.written) == ["a/b.md", "index.md"] and (target / MARKER).is_file()
+    report = write_tree(target, {"index.md": b"y"})
+    assert report.removed == ["a/b.md"] and report.unchanged == ["index.md"]
+    assert not (target / "a").exists()
+
+
+def test_sample_templates_render_under_strict_undefined(tmp_path):
+    root = tmp_path / "pb"
+    shutil.copytree(REPO / "site_config", root / "site_config")
+    shutil.copytree(REPO / "templates", root / "templates")
+    shutil.copytree(REPO / "retros", root / "retros")
+    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    generated = pipeline.generate(root)
+    assert generated.checked.diagnostics == []
+    assert len(generated.files) == 1 + 3 * 1 + 8 + 10 + 14 + 1 + 16
