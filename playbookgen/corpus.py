@@ -38,7 +38,7 @@ def load_retros(
         if retro.id in owners:
             diagnostics.error(
                 retro.path,
-                None,
+                retro.id_line,
                 "id",
                 f"duplicate retro id {retro.id!r}: {owners[retro.id]} has the same id; "
                 "set a distinct 'id:' in one of them or rename a file",

@@ -78,6 +78,7 @@ class Retro:
     deal: Deal
     lessons: tuple[Lesson, ...]
     body_parts: tuple[str | Lesson, ...]
+    id_line: int | None = None  # the line of an explicit `id:`, for diagnostics
     tags: tuple[str, ...] = ()
     team: tuple[Person, ...] = ()
     retro_format: str | None = None

@@ -10,6 +10,7 @@ from playbookgen.diagnostics import Diagnostics
 from playbookgen.group import Playbook, build_playbook
 from playbookgen.render import TemplateProblem, render_pages
 from playbookgen.settings import Layout, load_site_config
+from playbookgen.sources import read_source
 from playbookgen.taxonomy import Taxonomy, load_taxonomy
 
 
@@ -71,7 +72,8 @@ def _taxonomy(layout: Layout, diagnostics: Diagnostics) -> Taxonomy | None:
             name, None, None, "taxonomy not found; a playbook needs site_config/taxonomy.yml", "no-taxonomy"
         )
         return None
-    return load_taxonomy(path.read_text(encoding="utf-8"), name, diagnostics)
+    source = read_source(layout.root, path, diagnostics)
+    return load_taxonomy(source.text, name, diagnostics) if source else None
 
 
 def _hand_written(layout: Layout) -> dict[str, bytes]:

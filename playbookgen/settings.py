@@ -10,6 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from playbookgen.diagnostics import Diagnostics
+from playbookgen.sources import read_source
 from playbookgen.typecheck import check_model
 from playbookgen.vocabulary import VISIBILITIES
 from playbookgen.yamlsource import LineMap, YamlError, load
@@ -78,7 +79,10 @@ def load_site_config(layout: Layout, diagnostics: Diagnostics) -> SiteConfig:
     if not path.is_file():
         return SiteConfig()
     name = layout.relative(path)
-    text = path.read_text(encoding="utf-8")
+    source = read_source(layout.root, path, diagnostics)
+    if source is None:
+        return SiteConfig()
+    text = source.text
     try:
         data = load(text) or {}
     except YamlError as exc:

@@ -86,9 +86,13 @@ def read_source(root: Path, path: Path, diagnostics: Diagnostics) -> Source | No
     return Source(name, text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
+def starts_front_matter(text: str) -> bool:
+    return YAMLHandler().detect(text)
+
+
 def split_front_matter(text: str) -> Split | None:
     """Front matter between two '---' lines at the top of the file (python-frontmatter's boundary)."""
-    if not YAMLHandler().detect(text):
+    if not starts_front_matter(text):
         return None
     boundaries = list(_BOUNDARY.finditer(text))
     if len(boundaries) < 2:

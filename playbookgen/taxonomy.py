@@ -95,17 +95,21 @@ class Taxonomy:
         return {"stages": self.stages, "roles": self.roles, "objections": self.objections}[key]
 
 
-def load_taxonomy(text: str, path: str, diagnostics: Diagnostics) -> Taxonomy:
-    """Parse and validate taxonomy.yml. Problems go to `diagnostics`; what is valid is still returned."""
+def load_taxonomy(text: str, path: str, diagnostics: Diagnostics) -> Taxonomy | None:
+    """Parse and validate taxonomy.yml. Problems go to `diagnostics`; what is valid is still returned.
+
+    None when the file cannot be read at all: then retros are not checked against it, since every
+    value would look unknown.
+    """
     try:
         data = load(text)
     except YamlError as exc:
         diagnostics.error(path, exc.line, None, exc.message, "taxonomy-yaml")
-        data = {}
+        return None
     lines = LineMap(text)
     if not isinstance(data, dict):
         diagnostics.error(path, 1, None, "expected a mapping with stages, roles and objections", "taxonomy")
-        data = {}
+        return None
     ambiguous = data.get("ambiguous_aliases") or {}
     if not isinstance(ambiguous, dict):
         diagnostics.error(
@@ -129,6 +133,8 @@ def load_taxonomy(text: str, path: str, diagnostics: Diagnostics) -> Taxonomy:
         key: _dimension(key, data.get(key), ambiguous.get(key) or {}, path, lines, diagnostics)
         for key in DIMENSIONS
     }
+    if any(not dimension.terms for dimension in dimensions.values()):
+        return None
     return Taxonomy(**dimensions)
 
 

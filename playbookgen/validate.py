@@ -17,7 +17,7 @@ from playbookgen.lessons import lesson_id, validate_lessons
 from playbookgen.model import Competitor, Deal, Lesson, Money, Person, Retro
 from playbookgen.schema import FrontMatter
 from playbookgen.settings import SiteConfig
-from playbookgen.sources import Source, split_front_matter
+from playbookgen.sources import Source, split_front_matter, starts_front_matter
 from playbookgen.taxonomy import Dimension, Taxonomy
 from playbookgen.text import is_slug, slugify
 from playbookgen.typecheck import check_model, field_path
@@ -58,14 +58,13 @@ def validate_retro(
     errors_before = len(diagnostics.errors)
     split = split_front_matter(source.text)
     if split is None:
-        diagnostics.error(
-            path,
-            1,
-            None,
-            "no front matter: the file must start with a '---' line, then YAML "
-            "(title, date, deal), then another '---' line",
-            "no-front-matter",
+        message = (
+            "front matter is not closed: add a '---' line after the YAML, before the body"
+            if starts_front_matter(source.text)
+            else "no front matter: the file must start with a '---' line, then YAML "
+            "(title, date, deal), then another '---' line"
         )
+        diagnostics.error(path, 1, None, message, "no-front-matter")
         return None
     lines = LineMap(split.front_matter, split.front_matter_line)
     data = _front_matter_data(split.front_matter, split.front_matter_line, path, diagnostics)
@@ -93,6 +92,7 @@ def validate_retro(
         parts.append(part if isinstance(part, str) else by_id[lesson_id(part)])
     return Retro(
         id=retro_id,
+        id_line=lines.line(["id"]) if "id" in data else None,
         path=path,
         title=front_matter.title,
         date=front_matter.date,
