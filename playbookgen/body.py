@@ -30,6 +30,15 @@ class RawLesson:
     line: int
     attributes: list[RawAttribute] = field(default_factory=list)
     prose_lines: list[str] = field(default_factory=list)
+    prose_line: int = 0  # the file line of prose_lines[0]
+
+    def misplaced_attributes(self) -> list[RawAttribute]:
+        """`- key: value` lines found in the prose, where they are not read as attributes."""
+        return [
+            RawAttribute(m.group(1).strip().lower(), m.group(2), self.prose_line + i)
+            for i, line in enumerate(self.prose_lines)
+            if (m := _ATTRIBUTE.match(line))
+        ]
 
     @property
     def prose(self) -> str:
@@ -65,13 +74,13 @@ def parse_body(body: str, first_line: int = 1) -> ParsedBody:
         if fence is not None:
             if line.lstrip(" ").startswith(fence[0] * len(fence)) and not line.strip().strip(fence[0]):
                 fence = None
-            _append(current, text, line)
+            _append(current, text, line, number)
             continue
         fence_match = _FENCE.match(line)
         if fence_match:
             fence = fence_match.group(1)
             reading_attributes = False
-            _append(current, text, line)
+            _append(current, text, line, number)
             continue
         heading = _HEADING.match(line)
         level = len(heading.group(1)) if heading else 0
@@ -105,13 +114,15 @@ def parse_body(body: str, first_line: int = 1) -> ParsedBody:
             if not line.strip() and not current.attributes:
                 continue  # blank lines between the heading and its attribute list
             reading_attributes = False
-        _append(current, text, line)
+        _append(current, text, line, number)
     flush_text()
     return ParsedBody(parts, lessons, lessons_line is not None, lessons_line)
 
 
-def _append(lesson: RawLesson | None, text: list[str], line: str) -> None:
+def _append(lesson: RawLesson | None, text: list[str], line: str, number: int) -> None:
     if lesson is not None:
+        if not lesson.prose_lines:
+            lesson.prose_line = number
         lesson.prose_lines.append(line)
     else:
         text.append(line)

@@ -86,17 +86,9 @@ def _validate_lesson(
         attributes[key] = attribute
     problems_before = len(diagnostics.errors)
     for key in REQUIRED:
-        if key not in attributes or not attributes[key].value.strip():
-            allowed = taxonomy.stages.slugs if key == "stage" else taxonomy.roles.slugs
-            example = "stage: discovery" if key == "stage" else "roles: account-executive, sales-engineer"
-            diagnostics.error(
-                path,
-                raw.line,
-                f"{where}.{key}",
-                f"{label} has no {key!r}; add '- {example}' under its heading "
-                f"(allowed: {', '.join(allowed)})",
-                "missing-lesson-key",
-            )
+        given = attributes.get(key)
+        if given is None or not given.value.strip(" ,[]"):
+            _missing(raw, key, taxonomy, path, f"{where}.{key}", label, diagnostics)
     single = {
         "stage": taxonomy.stages,
         "objection": taxonomy.objections,
@@ -147,16 +139,6 @@ def _one(
                 "empty-value",
             )
         return None
-    if "," in attribute.value:
-        diagnostics.error(
-            path,
-            attribute.line,
-            field,
-            f"one {dimension.label} only, got {attribute.value!r}; "
-            f"choose the main one ({', '.join(dimension.slugs)})",
-            "one-value",
-        )
-        return None
     return _resolve(attribute.value, attribute.line, dimension, path, field, diagnostics)
 
 
@@ -166,7 +148,7 @@ def _many(
     if attribute is None:
         return []
     slugs: list[str] = []
-    for value in (v.strip() for v in attribute.value.split(",")):
+    for value in (v.strip() for v in attribute.value.strip().strip("[]").split(",")):
         if not value:
             continue
         slug = _resolve(value, attribute.line, dimension, path, f"{where}.roles", diagnostics)
@@ -201,3 +183,24 @@ def _play(attribute: RawAttribute | None, path: str, where: str, diagnostics: Di
         )
         return None
     return value
+
+
+def _missing(
+    raw: RawLesson, key: str, taxonomy: Taxonomy, path: str, field: str, label: str, diagnostics: Diagnostics
+) -> None:
+    allowed = taxonomy.stages.slugs if key == "stage" else taxonomy.roles.slugs
+    example = "stage: discovery" if key == "stage" else "roles: account-executive, sales-engineer"
+    misplaced = next((a for a in raw.misplaced_attributes() if SYNONYMS.get(a.key, a.key) == key), None)
+    hint = (
+        f"; its '- {misplaced.key}:' line {misplaced.line} is below the prose: attributes must come "
+        "directly under the heading"
+        if misplaced
+        else f"; add '- {example}' under its heading"
+    )
+    diagnostics.error(
+        path,
+        raw.line,
+        field,
+        f"{label} has no {key!r}{hint} (allowed: {', '.join(allowed)})",
+        "missing-lesson-key",
+    )

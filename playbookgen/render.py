@@ -104,6 +104,7 @@ def render_pages(playbook: Playbook, templates: Path) -> dict[str, str]:
                 next=terms[i + 1] if i + 1 < len(terms) else None,
             )
     page("retros/index.md", "retros.md.j2")
+    page("tags.md", "tags.md.j2")
     for retro in playbook.retros:
         page(f"retros/{retro.id}.md", "retro.md.j2", retro=retro)
     return pages

@@ -75,6 +75,11 @@ class Dimension:
         slug = self._index.get(key)
         if slug is not None:
             return Resolution(slug)
+        if "," in value:
+            return Resolution(
+                None,
+                error=f"one {self.label} only, got {value!r}; choose the main one ({', '.join(self.slugs)})",
+            )
         return Resolution(None, error=self.unknown_message(value))
 
     def unknown_message(self, value: str) -> str:

@@ -89,7 +89,7 @@ def validate_retro(
     by_id = {lesson.id: lesson for lesson in lessons}
     parts: list[str | Lesson] = []
     for part in body.parts:
-        parts.append(part if isinstance(part, str) else by_id[lesson_id(part)])
+        parts.append(part if isinstance(part, str) else by_id[lesson_id(part)])  # every lesson is valid here
     return Retro(
         id=retro_id,
         id_line=lines.line(["id"]) if "id" in data else None,

@@ -22,7 +22,25 @@ def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
         return loader.construct_scalar(node)
 
 
+def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> Any:
+    """A mapping; a key given twice is an error (YAML would silently keep the last value)."""
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+            if key_node.value in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"duplicate key {key_node.value!r} (first given on line "
+                    f"{getattr(loader, 'first_line', 1) + seen[key_node.value]}); keep one",
+                    key_node.start_mark,
+                )
+            seen[key_node.value] = key_node.start_mark.line
+    return loader.construct_yaml_map(node)
+
+
 _SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+_SafeLoader.add_constructor("tag:yaml.org,2002:map", _mapping)
 
 
 class YamlError(Exception):
@@ -34,8 +52,10 @@ class YamlError(Exception):
 
 def load(text: str, first_line: int = 1) -> Any:
     """Parse YAML with the safe loader; errors carry the line in the enclosing file."""
+    loader = _SafeLoader(text)
+    loader.first_line = first_line  # type: ignore[attr-defined]
     try:
-        return yaml.load(text, Loader=_SafeLoader)
+        return loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + mark.line if mark is not None else None
@@ -50,6 +70,8 @@ def load(text: str, first_line: int = 1) -> Any:
         raise YamlError(f"invalid YAML: {problem}{context}", line) from None
     except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
         raise YamlError(f"invalid YAML: {exc}", None) from None
+    finally:
+        loader.dispose()
 
 
 @dataclass

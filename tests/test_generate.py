@@ -202,4 +202,4 @@ def test_sample_templates_render_under_strict_undefined(tmp_path):
     shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
     generated = pipeline.generate(root)
     assert generated.checked.diagnostics == []
-    assert len(generated.files) == 1 + 3 * 1 + 8 + 10 + 14 + 1 + 16
+    assert len(generated.files) == 1 + 3 * 1 + 8 + 10 + 14 + 1 + 16 + 1  # home, indexes, groups, retros, tags
