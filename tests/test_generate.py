@@ -62,7 +62,7 @@ def test_stage_page_groups_lessons_by_role_with_card_details(playbook, write_ret
     assert page.index("## Account Executive") < page.index("## Sales Engineer")
     card = page[page.index("## Sales Engineer") :]
     assert "[Send the security pack before the first demo](../retros/heron.md#l1)" in card
-    assert "⚠️ Missed" in card
+    assert ":material-alert-circle: Missed" in card
     assert "Objection: [Security / compliance](../objections/security-compliance.md)" in card
     assert "Deal: [Heron](../retros/heron.md) (lost, 2024-05-02)" in card
     assert "Security reviewers met us in week ten." in card

@@ -212,8 +212,9 @@ def make_root(base: Path) -> Path:
 
 
 def docs_dir(root: Path) -> Path:
-    config = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))
-    return root / config.get("docs_dir", "docs")
+    # mkdocs.yml carries !!python/name tags that a safe loader refuses, so read the one key by pattern.
+    found = re.search(r"^docs_dir:\s*(\S+)", (root / "mkdocs.yml").read_text(encoding="utf-8"), re.M)
+    return root / (found.group(1) if found else "docs")
 
 
 def hashes(folder: Path) -> dict[str, str]:
