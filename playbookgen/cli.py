@@ -11,6 +11,7 @@ from playbookgen import __version__, pipeline
 from playbookgen.diagnostics import Diagnostics, summary
 from playbookgen.publish import PublishError, write_tree
 from playbookgen.render import navigation
+from playbookgen.settings import SettingsError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -76,10 +77,10 @@ def _generate(root: Path, strict: bool) -> pipeline.Generated:
     if _report(checked.diagnostics, strict) or not generated.files:
         click.echo("nothing published: fix the errors above first", err=True)
         sys.exit(1)
-    docs_dir = checked.layout.docs_dir()
     try:
+        docs_dir = checked.layout.docs_dir()
         report = write_tree(docs_dir, generated.files)
-    except (PublishError, OSError) as exc:
+    except (PublishError, SettingsError, OSError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     click.echo(

@@ -69,7 +69,12 @@ def _taxonomy(layout: Layout, diagnostics: Diagnostics) -> Taxonomy | None:
     name = layout.relative(path)
     if not path.is_file():
         diagnostics.error(
-            name, None, None, "taxonomy not found; a playbook needs site_config/taxonomy.yml", "no-taxonomy"
+            name,
+            None,
+            None,
+            f"taxonomy not found: {layout.root} does not look like a playbook root (no {name}); run "
+            "playbookgen in the folder that holds mkdocs.yml, retros/ and site_config/, or pass -C DIR",
+            "no-taxonomy",
         )
         return None
     source = read_source(layout.root, path, diagnostics)

@@ -101,8 +101,18 @@ class _TolerantLoader(yaml.SafeLoader):
 _TolerantLoader.add_multi_constructor("", lambda loader, suffix, node: None)
 
 
+class SettingsError(Exception):
+    """mkdocs.yml cannot be read; the message names the file and line."""
+
+
 def _mkdocs_setting(path: Path, key: str) -> Any:
     if not path.is_file():
         return None
-    data = yaml.load(path.read_text(encoding="utf-8"), Loader=_TolerantLoader)
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_TolerantLoader)
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path.name}:{mark.line + 1}" if mark is not None else path.name
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise SettingsError(f"{where}: cannot read MkDocs settings: {problem}") from None
     return data.get(key) if isinstance(data, dict) else None

@@ -1,0 +1,56 @@
+"""The pipeline's shape: a pure core that adapters wrap, and errors that never become tracebacks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+from playbookgen.cli import cli
+from tests.conftest import REPO, copy_skeleton
+
+CORE = ["sources", "validate", "lessons", "body", "schema", "model", "group", "render", "pipeline", "taxonomy"]
+
+
+def test_core_imports_neither_click_nor_mkdocs():
+    imports = "; ".join(f"import playbookgen.{name}" for name in CORE)
+    code = f"import sys; {imports}; print(sorted(m for m in sys.modules if m.split('.')[0] in ('click', 'mkdocs')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_core_writes_no_files(tmp_path):
+    root = copy_skeleton(tmp_path / "pb", with_retros=True)
+    before = sorted(p.relative_to(root) for p in root.rglob("*"))
+    from playbookgen import pipeline
+
+    generated = pipeline.generate(root)
+    assert len(generated.files) > 50
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before
+
+
+def test_outside_a_playbook_root_check_says_where_to_run(tmp_path):
+    result = CliRunner().invoke(cli, ["-C", str(tmp_path), "check"])
+    assert result.exit_code == 1
+    assert "does not look like a playbook root" in result.stderr and "-C DIR" in result.stderr
+
+
+def test_broken_mkdocs_yml_is_an_error_not_a_traceback(tmp_path):
+    root = copy_skeleton(tmp_path / "pb", with_retros=True)
+    (root / "mkdocs.yml").write_text("site_name: x\ndocs_dir: [\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["-C", str(root), "generate"])
+    assert result.exit_code == 1
+    assert "mkdocs.yml:3: cannot read MkDocs settings" in result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_mkdocs_warning_fails_the_build(tmp_path):
+    root = copy_skeleton(tmp_path / "pb", with_retros=True)
+    macros = root / "templates/_macros.md.j2"
+    # A link to a page that does not exist: MkDocs warns, and strict mode must fail the build.
+    macros.write_text(macros.read_text(encoding="utf-8").replace('url("retros/" ~ retro.id ~ ".md")', 'url("retros/" ~ retro.id ~ "-gone.md")', 1), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["-C", str(root), "build"])
+    assert result.exit_code == 1
+    assert "mkdocs: warning:" in result.stderr and "-gone.md" in result.stderr
+    assert "site build failed" in result.stderr
