@@ -8,9 +8,10 @@ from pathlib import Path
 import click
 
 from playbookgen import __version__, pipeline
+from playbookgen.audience import AUDIENCES
 from playbookgen.diagnostics import Diagnostics, summary
+from playbookgen.leaks import scan_tree
 from playbookgen.publish import PublishError, write_tree
-from playbookgen.render import navigation
 from playbookgen.settings import SettingsError
 
 
@@ -71,10 +72,23 @@ def check(root: Path, strict: bool) -> None:
     sys.exit(1 if failed else 0)
 
 
-def _generate(root: Path, strict: bool) -> pipeline.Generated:
-    generated = pipeline.generate(root)
+AUDIENCE = click.option(
+    "--audience",
+    type=click.Choice(AUDIENCES),
+    default=None,
+    help="Who the build is for: team (everything), internal (accounts by codename, values as bands) or "
+    "public (public retros only, no values, people by role). Default: default_audience in "
+    "site_config/playbook.yml (shipped: internal).",
+)
+
+
+def _generate(root: Path, strict: bool, audience: str | None, keep_going: bool = False) -> pipeline.Generated:
+    generated = pipeline.generate(root, audience, keep_going)
     checked = generated.checked
-    if _report(checked.diagnostics, strict) or not generated.files:
+    skipped = checked.skipped() if keep_going else []
+    failed = _report(checked.diagnostics, strict)
+    blocked = not generated.files or (failed and not (keep_going and _only_skipped(checked, skipped, strict)))
+    if blocked:
         click.echo("nothing published: fix the errors above first", err=True)
         sys.exit(1)
     try:
@@ -83,50 +97,89 @@ def _generate(root: Path, strict: bool) -> pipeline.Generated:
     except (PublishError, SettingsError, OSError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+    assert generated.view is not None
     click.echo(
-        f"generated {len(generated.files)} pages in {checked.layout.relative(docs_dir)}: "
-        f"{len(report.written)} written, {len(report.unchanged)} unchanged, {len(report.removed)} removed",
+        f"generated {len(generated.files)} pages for the {generated.view.audience} audience "
+        f"({len(generated.view.retros)} retros, {len(generated.view.excluded)} not visible to it) in "
+        f"{checked.layout.relative(docs_dir)}: {len(report.written)} written, "
+        f"{len(report.unchanged)} unchanged, {len(report.removed)} removed",
         err=True,
     )
     return generated
 
 
+def _only_skipped(checked: pipeline.Checked, skipped: list[str], strict: bool) -> bool:
+    """With --keep-going, the run may go on when every error belongs to a skipped retro file."""
+    problems = checked.diagnostics.errors + (checked.diagnostics.warnings if strict else [])
+    return all(d.path in skipped for d in problems)
+
+
 @cli.command()
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@AUDIENCE
 @click.pass_obj
-def generate(root: Path, strict: bool) -> None:
+def generate(root: Path, strict: bool, audience: str | None) -> None:
     """Write the playbook's Markdown pages into mkdocs.yml's docs_dir (no MkDocs run)."""
-    _generate(root, strict)
+    _generate(root, strict, audience)
 
 
 @cli.command()
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@AUDIENCE
 @click.option(
     "--site-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="Where to write the HTML site (default: site_dir in mkdocs.yml, usually site/).",
 )
+@click.option(
+    "--keep-going",
+    is_flag=True,
+    help="Build from the valid retros and list every skipped file with its reason (exit 3 when any was "
+    "skipped).",
+)
 @click.pass_obj
-def build(root: Path, strict: bool, site_dir: Path | None) -> None:
+def build(root: Path, strict: bool, audience: str | None, site_dir: Path | None, keep_going: bool) -> None:
     """Check, generate the pages, then build the site with MkDocs in strict mode.
 
-    Refuses to publish when any retro has an error: exit 1 with every problem listed.
+    Refuses to publish when any retro has an error: exit 1 with every problem listed (with --keep-going:
+    builds the rest and exits 3). After the build, every file in the site is scanned for what the
+    audience may not see (account names, redacted people, excluded retros): a leak fails the build.
     """
-    generated = _generate(root, strict)
+    generated = _generate(root, strict, audience, keep_going)
     from playbookgen.mkdocs_site import build_site  # MkDocs is imported only when a site is built
 
     layout = generated.checked.layout
-    assert generated.checked.playbook is not None
-    result = build_site(
-        layout.mkdocs_yml, site_dir.resolve() if site_dir else None, navigation(generated.checked.playbook)
-    )
+    result = build_site(layout.mkdocs_yml, site_dir.resolve() if site_dir else None, generated.nav)
     for message in result.messages:
         click.echo(f"mkdocs: {message}", err=True)
-    if not result.ok:
+    if not result.ok or result.site_dir is None:
         click.echo("site build failed", err=True)
         sys.exit(1)
-    click.echo(f"site built in {site_dir or 'site'}/", err=True)
+    assert generated.view is not None
+    leaks = scan_tree(result.site_dir, generated.view.forbidden)
+    shown = layout.relative(result.site_dir)
+    for leak in leaks:
+        click.echo(
+            f"{shown}/{leak.path}: error: leak: {leak.found!r} ({leak.forbidden.reason}) must not appear "
+            f"in a {generated.view.audience} build",
+            err=True,
+        )
+    if leaks:
+        click.echo(
+            f"LEAK CHECK FAILED: {len(leaks)} forbidden string(s) in {shown}/; do not publish it", err=True
+        )
+        sys.exit(1)
+    click.echo(
+        f"site built in {shown}/ for the {generated.view.audience} audience; leak check passed", err=True
+    )
+    skipped = generated.checked.skipped() if keep_going else []
+    if skipped:
+        for path in skipped:
+            reasons = [d.message for d in generated.checked.diagnostics.errors if d.path == path]
+            click.echo(f"skipped: {path}: {len(reasons)} error(s), first: {reasons[0]}", err=True)
+        click.echo(f"{len(skipped)} retro file(s) skipped: the site is incomplete", err=True)
+        sys.exit(3)
 
 
 def main() -> None:

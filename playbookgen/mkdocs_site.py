@@ -11,10 +11,13 @@ from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, ConfigurationError
 
+from playbookgen.mkdocs_plugin import PlaybookgenPlugin
+
 
 @dataclass
 class SiteBuild:
     ok: bool
+    site_dir: Path | None = None
     messages: list[str] = field(default_factory=list)
 
 
@@ -39,8 +42,10 @@ def build_site(config_file: Path, site_dir: Path | None, nav: list[dict[str, Any
         config = load_config(config_file=str(config_file), **overrides)
         if not config.nav:
             config.nav = nav
+        if "playbookgen" not in config.plugins:  # never build without the HTML sanitiser
+            config.plugins["playbookgen"] = PlaybookgenPlugin()
         build(config)
-        return SiteBuild(ok=True, messages=collector.messages)
+        return SiteBuild(ok=True, site_dir=Path(config.site_dir), messages=collector.messages)
     except (Abort, ConfigurationError) as exc:
         return SiteBuild(ok=False, messages=[*collector.messages, f"error: {exc}"])
     finally:

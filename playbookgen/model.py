@@ -29,9 +29,11 @@ class Deal:
     codename: str
     outcome: str
     account: str | None = None
+    account_aliases: tuple[str, ...] = ()
     primary_reason: str | None = None
     stage_reached: str | None = None
     value: Money | None = None
+    value_band: str | None = None  # set instead of value in audiences that may not see amounts
     opened: date | None = None
     closed: date | None = None
     segment: str | None = None

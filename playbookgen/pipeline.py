@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from playbookgen.audience import AudienceView, for_audience
 from playbookgen.corpus import load_retros
 from playbookgen.diagnostics import Diagnostics
 from playbookgen.group import Playbook, build_playbook
-from playbookgen.render import TemplateProblem, render_pages
-from playbookgen.settings import Layout, load_site_config
+from playbookgen.render import TemplateProblem, navigation, render_pages
+from playbookgen.settings import Layout, SiteConfig, load_site_config
 from playbookgen.sources import read_source
 from playbookgen.taxonomy import Taxonomy, load_taxonomy
 
@@ -18,14 +20,22 @@ from playbookgen.taxonomy import Taxonomy, load_taxonomy
 class Checked:
     layout: Layout
     diagnostics: Diagnostics
-    playbook: Playbook | None = None
+    playbook: Playbook | None = None  # every valid retro, before any audience filtering
     files: int = 0  # retro files found, valid or not
+    config: SiteConfig = field(default_factory=SiteConfig)
+
+    def skipped(self) -> list[str]:
+        """Retro files left out because they have errors."""
+        retros = self.layout.relative(self.layout.retros) + "/"
+        return sorted({d.path for d in self.diagnostics.errors if d.path.startswith(retros)})
 
 
 @dataclass
 class Generated:
     checked: Checked
     files: dict[str, bytes] = field(default_factory=dict)
+    view: AudienceView | None = None
+    nav: list[dict[str, Any]] = field(default_factory=list)
 
 
 def check(root: Path) -> Checked:
@@ -35,22 +45,34 @@ def check(root: Path) -> Checked:
     config = load_site_config(layout, diagnostics)
     taxonomy = _taxonomy(layout, diagnostics)
     if taxonomy is None:
-        return Checked(layout, diagnostics)
+        return Checked(layout, diagnostics, config=config)
     retros, files = load_retros(layout, taxonomy, config, diagnostics)
-    return Checked(layout, diagnostics, build_playbook(retros, taxonomy, config), files)
+    return Checked(layout, diagnostics, build_playbook(retros, taxonomy, config), files, config)
 
 
-def generate(root: Path) -> Generated:
-    """Check, then render every page; nothing is rendered when there is any error."""
+def generate(root: Path, audience: str | None = None, keep_going: bool = False) -> Generated:
+    """Check, then render every page for one audience.
+
+    Nothing is rendered when there is any error, unless `keep_going` is set: then retros with errors are
+    left out (see Checked.skipped) and only problems outside retros/ stop the run.
+    """
     checked = check(root)
-    if checked.playbook is None or checked.diagnostics.errors:
+    skipped = set(checked.skipped()) if keep_going else set()
+    blocking = [d for d in checked.diagnostics.errors if d.path not in skipped]
+    if checked.playbook is None or blocking:
         return Generated(checked)
+    all_retros = checked.playbook
+    view = for_audience(
+        all_retros.retros, audience or checked.config.default_audience, all_retros.taxonomy, checked.config
+    )
+    playbook = build_playbook(view.retros, all_retros.taxonomy, checked.config)
     try:
-        pages = render_pages(checked.playbook, checked.layout.templates)
+        pages = render_pages(playbook, checked.layout.templates, view.audience)
     except TemplateProblem as problem:
         checked.diagnostics.error(problem.path, problem.line, None, problem.message, "template")
         return Generated(checked)
     files = {path: text.encode("utf-8") for path, text in pages.items()}
+    extra: list[str] = []
     for path, content in _hand_written(checked.layout).items():
         if path in files:
             checked.diagnostics.error(
@@ -61,7 +83,9 @@ def generate(root: Path) -> Generated:
                 "page-clash",
             )
         files[path] = content
-    return Generated(checked, files)
+        extra.append(path)
+    nav = navigation(playbook) + [p for p in extra if p.endswith(".md")]
+    return Generated(checked, files, view, nav)
 
 
 def _taxonomy(layout: Layout, diagnostics: Diagnostics) -> Taxonomy | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import posixpath
 from pathlib import Path
@@ -53,8 +54,8 @@ def environment(templates: Path) -> Environment:
     return env
 
 
-def render_pages(playbook: Playbook, templates: Path) -> dict[str, str]:
-    """Every generated page as {path in docs dir: Markdown}."""
+def render_pages(playbook: Playbook, templates: Path, audience: str = "team") -> dict[str, str]:
+    """Every generated page as {path in docs dir: Markdown}, for the given audience."""
     env = environment(templates)
     taxonomy = playbook.taxonomy
     common: dict[str, Any] = {
@@ -71,6 +72,7 @@ def render_pages(playbook: Playbook, templates: Path) -> dict[str, str]:
             "confidence": {t.slug: t.name for t in CONFIDENCE.terms},
         },
         "result_buckets": RESULT_BUCKETS,
+        "audience": audience,
         "sections": SECTIONS,
     }
     pages: dict[str, str] = {}
@@ -133,6 +135,9 @@ def _yaml(value: object) -> str:
     """A YAML scalar for page front matter (JSON strings are valid YAML)."""
     if isinstance(value, Undefined):
         str(value)  # StrictUndefined raises the helpful "has no attribute" error
+    if isinstance(value, str):
+        # Themes print front matter titles and tags without escaping: keep markup out of them.
+        value = html.escape(value, quote=False)
     return json.dumps(value, ensure_ascii=False)
 
 

@@ -102,6 +102,9 @@ class DealFM(_Model):
     codename: Text
     outcome: Text = Field(description="won | lost | no-decision | open (or an alias)")
     account: Text | None = None
+    account_aliases: Annotated[list[Text], BeforeValidator(_to_list)] = Field(
+        default=[], description="other spellings of the account, redacted like the account itself"
+    )
     primary_reason: Text | None = Field(default=None, description="one objection type")
     stage_reached: Text | None = Field(default=None, description="one stage")
     value: Annotated[MoneyFM, BeforeValidator(_to_value)] | None = None

@@ -24,6 +24,10 @@ class SiteConfig(BaseModel):
     default_visibility: str = Field(default="internal", pattern="^(team|internal|public)$")
     default_currency: str = Field(default="EUR", pattern="^[A-Z]{3}$")
     recent_retros: int = Field(default=10, ge=0)
+    default_audience: str = Field(default="internal", pattern="^(team|internal|public)$")
+    # Upper bounds of the deal value bands shown to the internal audience (in the deal's currency).
+    value_bands: list[float] = Field(default=[25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000])
+    max_file_size: int = Field(default=1_048_576, gt=0, description="bytes; larger retro files are errors")
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,8 @@ class Layout:
 
 EXPECTED = {
     "default_visibility": " | ".join(VISIBILITIES),
+    "default_audience": " | ".join(VISIBILITIES),
+    "value_bands": "a list of numbers, e.g. [50000, 100000, 250000]",
     "default_currency": "an ISO 4217 code such as EUR",
 }
 

@@ -6,6 +6,7 @@ the raw front matter in the same run, so one file's problems are all reported to
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import PurePosixPath
@@ -13,6 +14,7 @@ from typing import Any
 
 from playbookgen.body import parse_body
 from playbookgen.diagnostics import Diagnostics
+from playbookgen.html_safety import raw_html_problems
 from playbookgen.lessons import lesson_id, validate_lessons
 from playbookgen.model import Competitor, Deal, Lesson, Money, Person, Retro
 from playbookgen.schema import FrontMatter
@@ -69,6 +71,15 @@ def validate_retro(
     lines = LineMap(split.front_matter, split.front_matter_line)
     data = _front_matter_data(split.front_matter, split.front_matter_line, path, diagnostics)
     body = parse_body(split.body, split.body_line)
+    for problem in raw_html_problems(split.body, split.body_line):
+        diagnostics.warning(
+            path,
+            problem.line,
+            "body",
+            f"raw HTML {problem.snippet!r} will be stripped from the "
+            f"published page: {problem.reason}; use Markdown instead",
+            "raw-html",
+        )
     if not body.lessons:
         diagnostics.error(
             path,
@@ -84,6 +95,8 @@ def validate_retro(
     values = _resolve_values(data, taxonomy, path, lines, diagnostics)
     _check_dates(data, path, lines, diagnostics)
     retro_id = _retro_id(data.get("id"), path, lines, diagnostics)
+    if front_matter is not None:
+        _warn_partial_account_names(front_matter, source.text, path, lines, diagnostics)
     if front_matter is None or retro_id is None or len(diagnostics.errors) > errors_before:
         return None
     by_id = {lesson.id: lesson for lesson in lessons}
@@ -233,6 +246,7 @@ def _deal(front_matter: FrontMatter, values: _Values, config: SiteConfig) -> Dea
         codename=raw.codename,
         outcome=values.outcome,
         account=raw.account,
+        account_aliases=tuple(raw.account_aliases),
         primary_reason=values.primary_reason,
         stage_reached=values.stage_reached,
         value=value,
@@ -246,6 +260,44 @@ def _deal(front_matter: FrontMatter, values: _Values, config: SiteConfig) -> Dea
             Competitor(c.name, values.competitor_results.get(i)) for i, c in enumerate(raw.competitors)
         ),
     )
+
+
+# Words of an account name too generic to redact on their own.
+_GENERIC_WORDS = {
+    "the", "and", "of", "for", "group", "holdings", "holding", "inc", "ltd", "limited", "gmbh", "ag", "sa",
+    "plc", "llc", "corp", "corporation", "company", "co", "bank", "services", "solutions", "systems",
+    "international", "global", "partners", "authority", "council", "city", "university", "national",
+    "federal", "state",
+}  # fmt: skip
+
+
+def _warn_partial_account_names(
+    front_matter: FrontMatter, text: str, path: str, lines: LineMap, diagnostics: Diagnostics
+) -> None:
+    """Warn when a body names the account by part of its name (`Halvorsen's CFO`) that no alias covers:
+    redaction replaces whole names only, so that mention would reach internal and public builds."""
+    account = front_matter.deal.account
+    if not account:
+        return
+    known = [account, *front_matter.deal.account_aliases]
+    covered = re.compile("|".join(rf"(?<!\w){re.escape(k)}(?!\w)" for k in known), re.IGNORECASE)
+    remaining = covered.sub(" ", text)
+    # The first distinctive word is how people shorten a company's name ("Halvorsen" for Halvorsen Freight).
+    words = [
+        w
+        for w in re.findall(r"[^\W\d_][\w'-]*", account)
+        if len(w) >= 4 and w.casefold() not in _GENERIC_WORDS
+    ]
+    for word in words[:1]:
+        if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", remaining):
+            diagnostics.warning(
+                path,
+                lines.line(["deal", "account"]),
+                "deal.account_aliases",
+                f"the retro mentions {word!r} (part of the account {account!r}) on its own; add it to "
+                f"deal.account_aliases so it is replaced by the codename below the team audience",
+                "account-alias",
+            )
 
 
 def _mapping(value: Any) -> dict[str, Any]:

@@ -19,7 +19,8 @@ from tests.conftest import copy_skeleton
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = copy_skeleton(tmp_path_factory.mktemp("sample") / "playbook", with_retros=True)
-    result = CliRunner().invoke(cli, ["-C", str(root), "build"])
+    # The team audience publishes every retro; audiences have their own tests (test_audiences.py).
+    result = CliRunner().invoke(cli, ["-C", str(root), "build", "--audience", "team"])
     assert result.exit_code == 0, result.output
     return root, root / "site"
 
@@ -157,7 +158,7 @@ def test_rebuild_without_changes_rewrites_nothing(site):
     root, _ = site
     docs = root / "build/docs"
     before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in docs.rglob("*.md")}
-    result = CliRunner().invoke(cli, ["-C", str(root), "generate"])
+    result = CliRunner().invoke(cli, ["-C", str(root), "generate", "--audience", "team"])
     assert result.exit_code == 0, result.output
     assert f"{len(before)} pages" in result.stderr and " 0 written, " in result.stderr
     after = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in docs.rglob("*.md")}

@@ -200,6 +200,6 @@ def test_sample_templates_render_under_strict_undefined(tmp_path):
     shutil.copytree(REPO / "templates", root / "templates")
     shutil.copytree(REPO / "retros", root / "retros")
     shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
-    generated = pipeline.generate(root)
+    generated = pipeline.generate(root, audience="team")
     assert generated.checked.diagnostics == []
     assert len(generated.files) == 1 + 3 * 1 + 8 + 10 + 14 + 1 + 16 + 1  # home, indexes, groups, retros, tags

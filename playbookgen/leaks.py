@@ -1,0 +1,98 @@
+"""The leak check: find forbidden strings in built files, whatever escaping the format applied.
+
+Each file is searched as written, HTML-unescaped, JSON-unescaped (then HTML-unescaped, as in a search
+index) and URL-decoded; forbidden strings are also searched as slugs (how they would appear in a URL).
+Matching is case-insensitive and on word boundaries, with one Aho-Corasick pass per view.
+"""
+
+from __future__ import annotations
+
+import gzip
+import html
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote
+
+import ahocorasick
+
+from playbookgen.audience import Forbidden
+from playbookgen.text import slugify
+
+_JSON_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|[\"\\/bfnrt])")
+
+
+@dataclass(frozen=True)
+class Leak:
+    path: str
+    found: str  # the text as it appears in the file's decoded form
+    forbidden: Forbidden
+
+
+class LeakScanner:
+    def __init__(self, forbidden: Iterable[Forbidden]) -> None:
+        self.automaton = ahocorasick.Automaton()
+        self.empty = True
+        for item in forbidden:
+            for variant in {item.text.casefold(), slugify(item.text)}:
+                if len(variant) >= 3:
+                    self.automaton.add_word(variant, (variant, item))
+                    self.empty = False
+        if not self.empty:
+            self.automaton.make_automaton()
+
+    def scan(self, path: str, text: str) -> list[Leak]:
+        if self.empty:
+            return []
+        leaks: dict[str, Leak] = {}
+        for view in _views(text):
+            folded = view.casefold()
+            if len(folded) != len(view):  # rare: case folding changed lengths; search the folded text alone
+                view = folded
+            for end, (variant, item) in self.automaton.iter(folded):
+                start = end - len(variant) + 1
+                if _is_word(folded, start, end) and item.text not in leaks:
+                    leaks[item.text] = Leak(path, view[start : end + 1], item)
+        return list(leaks.values())
+
+
+def scan_tree(folder: Path, forbidden: Iterable[Forbidden]) -> list[Leak]:
+    """Every leak in every file below `folder` (binary files are searched as Latin-1 text)."""
+    scanner = LeakScanner(forbidden)
+    if scanner.empty:
+        return []
+    leaks: list[Leak] = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        if path.suffix == ".gz":
+            data = gzip.decompress(data)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = data.decode("latin-1")
+        leaks.extend(scanner.scan(path.relative_to(folder).as_posix(), text))
+    return leaks
+
+
+def _views(text: str) -> list[str]:
+    views = [text, html.unescape(text)]
+    if "\\" in text:
+        views.append(html.unescape(_JSON_ESCAPE.sub(_json_char, text)))
+    if "%" in text:
+        views.append(unquote(text))
+    return views
+
+
+def _json_char(match: re.Match[str]) -> str:
+    try:
+        return str(json.loads(f'"\\{match.group(1)}"'))
+    except ValueError:
+        return match.group(0)
+
+
+def _is_word(text: str, start: int, end: int) -> bool:
+    before = text[start - 1] if start > 0 else " "
+    after = text[end + 1] if end + 1 < len(text) else " "
+    return not before.isalnum() and not after.isalnum()
