@@ -47,7 +47,7 @@ def for_audience(retros: list[Retro], audience: str, taxonomy: Taxonomy, config:
     excluded = [r for r in retros if r.visibility not in VISIBLE_TO[audience]]
     if audience == "team":
         return AudienceView(audience, visible, excluded, [])
-    accounts = _account_replacements(retros)
+    accounts = _account_replacements(visible, excluded)
     people = _people_replacements(retros, taxonomy) if audience == "public" else {}
     redacted = [_redact(r, audience, accounts, people, taxonomy, config) for r in visible]
     return AudienceView(audience, redacted, excluded, _forbidden(retros, excluded, redacted, audience))
@@ -74,11 +74,19 @@ class _Replacer:
         return self.table[found.casefold() if self.ignore_case else found]
 
 
-def _account_replacements(retros: list[Retro]) -> dict[str, str]:
+ANONYMOUS_ACCOUNT = "another customer"
+
+
+def _account_replacements(visible: list[Retro], excluded: list[Retro]) -> dict[str, str]:
+    """Accounts of published retros become their codename; accounts of retros this audience may not
+    see become a neutral phrase, since even their codename would reveal those retros."""
     table: dict[str, str] = {}
-    for retro in retros:
+    for retro in visible:
         for name in _account_names(retro):
             table.setdefault(name, retro.deal.codename)
+    for retro in excluded:
+        for name in _account_names(retro):
+            table.setdefault(name, ANONYMOUS_ACCOUNT)
     return table
 
 

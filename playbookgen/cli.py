@@ -162,7 +162,7 @@ def build(root: Path, strict: bool, audience: str | None, site_dir: Path | None,
     for leak in leaks:
         click.echo(
             f"{shown}/{leak.path}: error: leak: {leak.found!r} ({leak.forbidden.reason}) must not appear "
-            f"in a {generated.view.audience} build",
+            f"in the {generated.view.audience} build",
             err=True,
         )
     if leaks:

@@ -1,0 +1,325 @@
+"""Audiences and redaction: each build publishes only what its audience may see, and the leak check
+catches what slips through, whatever the escaping."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from playbookgen.audience import Forbidden, value_band
+from playbookgen.cli import cli
+from playbookgen.leaks import LeakScanner, scan_tree
+from playbookgen.model import Money
+from tests.conftest import copy_skeleton
+
+KINGFISHER = """\
+---
+title: "Kingfisher went dark after the reorg at Zephyrine"
+date: 2025-01-10
+visibility: team
+deal:
+  codename: Kingfisher
+  account: Zephyrine Maritime
+  account_aliases: [Zephyrine]
+  outcome: no-decision
+  value: 150000
+team:
+  - {name: Odalys Brennan, role: AE}
+---
+
+## Summary
+
+Zephyrine reorganised procurement; Odalys lost her champion.
+
+## Lessons
+
+### L1 Multi-thread before a reorg lands
+
+- stage: discovery
+- roles: AE
+
+Odalys had a single thread into Zephyrine Maritime and the thread was cut.
+"""
+
+HERON = """\
+---
+title: "Won Heron at Qorvath with a written POC plan"
+date: 2025-03-11
+visibility: internal
+deal:
+  codename: Heron
+  account: Qorvath Logistics
+  account_aliases: [Qorvath]
+  outcome: won
+  value: {amount: 420000, currency: EUR}
+team:
+  - {name: Priya Raman, role: AE}
+  - {name: Tomás Ferreira, role: SE}
+retro:
+  facilitator: Aisha Kamara
+---
+
+## Summary
+
+Qorvath's CFO signed after Priya and Tomás ran a written POC plan. We had learned from Zephyrine.
+
+## Lessons
+
+### L1 Write the POC plan down with the champion
+
+- stage: POC
+- roles: SE, AE
+- result: worked
+
+QORVATH LOGISTICS agreed three criteria in writing; Tomás sent them the same day.
+"""
+
+PLOVER = """\
+---
+title: "Lost Plover at Ulmbridge on price"
+date: 2025-06-02
+visibility: public
+deal:
+  codename: Plover
+  account: Ulmbridge Foods
+  account_aliases: [Ulmbridge]
+  outcome: lost
+  value: 90000
+team:
+  - {name: Fatima Al-Sayed, role: SE}
+  - {name: Jonas Whitlock, role: AE}
+---
+
+## Summary
+
+Fatima ran the demo for Ulmbridge; Jonas handled pricing.
+<script>alert("pwned")</script>
+<img src="x.png" onerror="alert(2)">
+<iframe src="https://evil.example/"></iframe>
+<style>body { display: none }</style>
+<a href="javascript:alert(3)">click me</a>
+<img src="data:image/png;base64,AAAA" alt="tracker">
+
+<details><summary>Raw notes</summary>Press <kbd>Ctrl</kbd>+<kbd>K</kbd> to search.</details>
+
+| Stage | Days |
+|---|---:|
+| Demo | 12 |
+
+## Lessons
+
+### L1 Anchor price on the pilot scope
+
+- stage: proposal
+- roles: AE
+- objection: price
+- result: missed
+
+Jonas Whitlock quoted the full fleet first.
+
+## Actions
+
+- [ ] Fatima Al-Sayed: send the pilot template to Jonas
+"""
+
+SECRETS = ["Zephyrine", "Qorvath", "Ulmbridge"]
+
+
+def _site_text(site: Path) -> str:
+    """Every file of a built site, raw and HTML/JSON-unescaped, as one searchable string."""
+    parts = []
+    for path in sorted(site.rglob("*")):
+        if path.is_file() and path.suffix in {".html", ".json", ".xml", ".js", ".txt"}:
+            raw = path.read_text(encoding="utf-8", errors="replace")
+            parts += [raw, html.unescape(raw)]
+            if path.suffix == ".json":
+                parts.append(html.unescape(json.dumps(json.loads(raw), ensure_ascii=False)))
+    return "\n".join(parts)
+
+
+@pytest.fixture(scope="module")
+def playbook_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = copy_skeleton(tmp_path_factory.mktemp("audiences") / "playbook")
+    for name, text in {"kingfisher.md": KINGFISHER, "heron.md": HERON, "plover.md": PLOVER}.items():
+        (root / "retros" / name).write_text(text, encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def sites(playbook_root: Path) -> dict[str, Path]:
+    out = {}
+    for audience in ("team", "internal", "public"):
+        site = playbook_root / f"site-{audience}"
+        result = CliRunner().invoke(cli, ["-C", str(playbook_root), "build", "--audience", audience,
+                                          "--site-dir", str(site)])
+        assert result.exit_code == 0, result.output
+        assert "leak check passed" in result.stderr
+        out[audience] = site
+    return out
+
+
+def test_team_build_shows_everything(sites):
+    text = _site_text(sites["team"])
+    for expected in ["Zephyrine Maritime", "Qorvath Logistics", "Ulmbridge Foods", "Odalys Brennan",
+                     "420,000 EUR", "Fatima Al-Sayed", "Kingfisher went dark"]:
+        assert expected in text, expected
+    assert sorted(p.name for p in (sites["team"] / "retros").iterdir() if p.is_dir()) == ["heron", "kingfisher", "plover"]
+
+
+def test_internal_build_has_no_account_and_no_trace_of_team_retros(sites):
+    site = sites["internal"]
+    text = _site_text(site).casefold()
+    for secret in [*SECRETS, "Kingfisher", "Odalys", "Multi-thread before a reorg"]:
+        assert secret.casefold() not in text, secret
+    assert sorted(p.name for p in (site / "retros").iterdir() if p.is_dir()) == ["heron", "plover"]
+    heron = (site / "retros/heron/index.html").read_text(encoding="utf-8")
+    assert "Heron&rsquo;s CFO signed" in heron or "Heron's CFO signed" in heron  # the account became the codename
+    assert "Heron agreed three criteria" in heron  # whole words, any case
+    assert "We had learned from another customer" in heron  # accounts of unseen retros: a neutral phrase
+    assert "We had learned from Kingfisher" not in text
+    assert "250k–500k EUR (band)" in heron and "420,000" not in heron
+    assert "Priya Raman" in heron  # people are shown to the internal audience
+    home = (site / "index.html").read_text(encoding="utf-8")
+    glance = home[home.index('id="at-a-glance"'):]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", glance[: glance.index("</table>")])
+    assert cells == ["2", "2", "1", "1", "0", "0"]  # retros, lessons, won, lost, no decision, open: no trace of Kingfisher
+
+
+def test_public_build_shows_only_public_retros_without_people_or_values(sites):
+    site = sites["public"]
+    text = _site_text(site)
+    for secret in [*SECRETS, "Fatima", "Al-Sayed", "Jonas", "Whitlock", "Priya", "Aisha", "Kingfisher",
+                   "Heron", "90,000", "90000"]:
+        assert secret.casefold() not in text.casefold(), secret
+    assert sorted(p.name for p in (site / "retros").iterdir() if p.is_dir()) == ["plover"]
+    plover = (site / "retros/plover/index.html").read_text(encoding="utf-8")
+    assert "the sales engineer ran the demo for Plover" in plover
+    assert "the sales engineer: send the pilot template to the account executive" in plover
+    assert "<td>Value</td>" not in plover
+
+
+def test_hostile_html_in_a_body_is_stripped_and_formatting_survives(sites):
+    plover = (sites["team"] / "retros/plover/index.html").read_text(encoding="utf-8")
+    content = plover[plover.index('<article'):plover.index('</article>')]
+    for bad in ["<script", "alert(", "onerror", "<iframe", "<style", "javascript:", "data:image"]:
+        assert bad not in content, bad
+    assert "<details>" in content and "<kbd>Ctrl</kbd>" in content and "<table>" in content
+    index = (sites["team"] / "search/search_index.json").read_text(encoding="utf-8")
+    assert "pwned" not in index and "onerror" not in index
+
+
+def test_check_warns_about_raw_html_that_will_be_stripped(playbook_root):
+    result = CliRunner().invoke(cli, ["-C", str(playbook_root), "check"])
+    lines = [line for line in result.stderr.splitlines() if "raw HTML" in line]
+    script_line = PLOVER.splitlines().index('<script>alert("pwned")</script>') + 1
+    assert any(line.startswith(f"retros/plover.md:{script_line}: warning: body: raw HTML '<script>'") for line in lines), lines
+    assert any("onerror" in line and "event-handler" in line for line in lines)
+    assert any("javascript:" in line for line in lines)
+    assert not any("<details>" in line or "<kbd>" in line for line in lines)
+    assert result.exit_code == 0
+    strict = CliRunner().invoke(cli, ["-C", str(playbook_root), "check", "--strict"])
+    assert strict.exit_code == 1
+
+
+def test_leak_check_catches_a_planted_leak_in_the_search_index(sites, tmp_path):
+    site = tmp_path / "site"
+    shutil.copytree(sites["internal"], site)
+    index = site / "search/search_index.json"
+    data = json.loads(index.read_text(encoding="utf-8"))
+    data["docs"][0]["text"] += " signed by Qorv\u00e4th? no: " + html.escape("Tindall & Osei")
+    data["docs"][1]["text"] += " Q" + "orvath's"  # the real name, JSON-encoded by json.dumps below
+    index.write_text(json.dumps(data), encoding="utf-8")  # ensure_ascii: non-ASCII become \\uXXXX
+    forbidden = [Forbidden("Qorvath", "account of Heron"), Forbidden("Tindall & Osei", "account of Kestrel")]
+    leaks = scan_tree(site, forbidden)
+    assert {(leak.path, leak.forbidden.text) for leak in leaks} == {
+        ("search/search_index.json", "Qorvath"),
+        ("search/search_index.json", "Tindall & Osei"),
+    }
+
+
+def test_leak_check_catches_a_planted_leak_in_the_sitemap(sites, tmp_path):
+    site = tmp_path / "site"
+    shutil.copytree(sites["internal"], site)
+    sitemap = site / "sitemap.xml"
+    sitemap.write_text(sitemap.read_text(encoding="utf-8").replace(
+        "</urlset>", "<url><loc>https://example.com/retros/zephyrine-maritime-2025/</loc></url></urlset>"),
+        encoding="utf-8")
+    leaks = scan_tree(site, [Forbidden("Zephyrine Maritime", "account of Kingfisher")])
+    assert [(leak.path, leak.found) for leak in leaks] == [("sitemap.xml", "zephyrine-maritime")]
+
+
+def test_a_leak_fails_the_build_naming_file_and_string(playbook_root, tmp_path):
+    root = tmp_path / "playbook"
+    shutil.copytree(playbook_root, root, ignore=shutil.ignore_patterns("site-*", "build"))
+    (root / "pages").mkdir()
+    (root / "pages/notes.md").write_text("# Notes\n\nRemember the Zephyrine deal.\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["-C", str(root), "build", "--audience", "internal"])
+    assert result.exit_code == 1
+    assert "site/notes/index.html: error: leak: 'Zephyrine' (account of Kingfisher)" in result.stderr
+    assert "LEAK CHECK FAILED" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "hit"),
+    [
+        ("Signed by QORVATH yesterday", "QORVATH"),
+        ("Signed by Qorvath&#39;s CFO", "Qorvath"),
+        ('{"t": "Q\\u006frvath"}', "Qorvath"),
+        ("/retros/qorvath-logistics/", "qorvath-logistics"),
+        ("https://x/Tom%C3%A1s%20Ferreira", "Tomás Ferreira"),
+        ("Tindall &amp; Osei", "Tindall & Osei"),
+    ],
+)
+def test_scanner_sees_through_case_and_escaping(text, hit):
+    scanner = LeakScanner([Forbidden("Qorvath Logistics", "a"), Forbidden("Qorvath", "b"),
+                           Forbidden("Tomás Ferreira", "c"), Forbidden("Tindall & Osei", "d")])
+    assert hit in [leak.found for leak in scanner.scan("f", text)]
+
+
+def test_scanner_matches_whole_words_only():
+    scanner = LeakScanner([Forbidden("Ana", "person")])
+    assert scanner.scan("f", "bananas and Anagrams") == []
+    assert [leak.found for leak in scanner.scan("f", "ask Ana.")] == ["Ana"]
+
+
+@pytest.mark.parametrize(
+    ("amount", "band"),
+    [(420_000, "250k–500k EUR"), (10_000, "under 25k EUR"), (25_000, "25k–50k EUR"), (3_000_000, "1M+ EUR")],
+)
+def test_value_bands(amount, band):
+    assert value_band(Money(amount, "EUR"), [25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000]) == band
+
+
+def test_keep_going_builds_the_rest_and_exits_3(playbook_root, tmp_path):
+    root = tmp_path / "playbook"
+    shutil.copytree(playbook_root, root, ignore=shutil.ignore_patterns("site-*", "build"))
+    (root / "retros/broken.md").write_text("no front matter here\n", encoding="utf-8")
+    plain = CliRunner().invoke(cli, ["-C", str(root), "build"])
+    assert plain.exit_code == 1 and not (root / "site").exists()
+    result = CliRunner().invoke(cli, ["-C", str(root), "build", "--keep-going", "--audience", "team"])
+    assert result.exit_code == 3, result.output
+    assert "skipped: retros/broken.md: 1 error(s), first: no front matter" in result.stderr
+    assert (root / "site/retros/heron/index.html").is_file()
+
+
+def test_keep_going_with_nothing_skipped_exits_0(playbook_root, tmp_path):
+    root = tmp_path / "playbook"
+    shutil.copytree(playbook_root, root, ignore=shutil.ignore_patterns("site-*", "build"))
+    result = CliRunner().invoke(cli, ["-C", str(root), "build", "--keep-going"])
+    assert result.exit_code == 0, result.output
+
+
+def test_sample_corpus_internal_build_passes_its_leak_check(tmp_path):
+    root = copy_skeleton(tmp_path / "sample", with_retros=True)
+    result = CliRunner().invoke(cli, ["-C", str(root), "build"])
+    assert result.exit_code == 0, result.output
+    assert "for the internal audience; leak check passed" in result.stderr
+    text = _site_text(root / "site")
+    for account in ["Halvorsen", "Corrib", "Vintrel", "Tindall", "Palomera"]:
+        assert account not in text, account
