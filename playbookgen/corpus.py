@@ -18,7 +18,7 @@ def load_retros(
     owners: dict[str, str] = {}
     paths = discover(layout.root, layout.retros, diagnostics)
     for path in paths:
-        source = read_source(layout.root, path, diagnostics)
+        source = read_source(layout.root, path, diagnostics, config.max_file_size)
         if source is None:
             continue
         try:

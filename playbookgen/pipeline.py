@@ -12,7 +12,7 @@ from playbookgen.diagnostics import Diagnostics
 from playbookgen.group import Playbook, build_playbook
 from playbookgen.render import TemplateProblem, navigation, render_pages
 from playbookgen.settings import Layout, SiteConfig, load_site_config
-from playbookgen.sources import read_source
+from playbookgen.sources import list_files, read_source
 from playbookgen.taxonomy import Taxonomy, load_taxonomy
 
 
@@ -73,7 +73,7 @@ def generate(root: Path, audience: str | None = None, keep_going: bool = False) 
         return Generated(checked)
     files = {path: text.encode("utf-8") for path, text in pages.items()}
     extra: list[str] = []
-    for path, content in _hand_written(checked.layout).items():
+    for path, content in _hand_written(checked.layout, checked.diagnostics).items():
         if path in files:
             checked.diagnostics.error(
                 f"pages/{path}",
@@ -105,12 +105,16 @@ def _taxonomy(layout: Layout, diagnostics: Diagnostics) -> Taxonomy | None:
     return load_taxonomy(source.text, name, diagnostics) if source else None
 
 
-def _hand_written(layout: Layout) -> dict[str, bytes]:
+def _hand_written(layout: Layout, diagnostics: Diagnostics) -> dict[str, bytes]:
     """Hand-written pages and assets under pages/, copied into the site unchanged."""
     if not layout.pages.is_dir():
         return {}
-    return {
-        path.relative_to(layout.pages).as_posix(): path.read_bytes()
-        for path in sorted(layout.pages.rglob("*"))
-        if path.is_file() and not path.name.startswith(".")
-    }
+    files: dict[str, bytes] = {}
+    for path in list_files(layout.root, layout.pages, diagnostics):
+        try:
+            files[path.relative_to(layout.pages).as_posix()] = path.read_bytes()
+        except OSError as exc:
+            diagnostics.error(
+                layout.relative(path), None, None, f"cannot read file: {exc.strerror}", "unreadable"
+            )
+    return files

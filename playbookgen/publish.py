@@ -8,6 +8,8 @@ is never cleaned, so a mistyped docs_dir cannot delete anyone's work.
 from __future__ import annotations
 
 import os
+import re
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,8 +30,17 @@ class WriteReport:
     removed: list[str] = field(default_factory=list)
 
 
+_DRIVE = re.compile(r"^[A-Za-z]:")
+_MAX_NAME_BYTES = 200  # file systems allow 255; the temporary file's name adds a prefix and a suffix
+
+
 def write_tree(target: Path, files: dict[str, bytes]) -> WriteReport:
-    """Make `target` hold exactly `files` ({relative posix path: content})."""
+    """Make `target` hold exactly `files` ({relative posix path: content}).
+
+    Every path is checked before anything is written: one that could land outside `target` (absolute, '..',
+    a backslash, a drive letter, a NUL, or a symlink in the folder) is a PublishError and nothing is written.
+    """
+    _check_paths(target, files)
     _claim(target)
     report = WriteReport()
     for relative in sorted(files):
@@ -42,20 +53,65 @@ def write_tree(target: Path, files: dict[str, bytes]) -> WriteReport:
         except OSError:
             pass
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.tmp")
-        temporary.write_bytes(content)
-        os.replace(temporary, path)
+        _replace(path, content)
         report.written.append(relative)
     wanted = set(files) | {MARKER}
     for path in sorted(target.rglob("*"), reverse=True):
         relative = path.relative_to(target).as_posix()
-        if path.is_dir():
+        if path.is_dir() and not path.is_symlink():  # a symlink is removed, never followed
             if not any(path.iterdir()):
                 path.rmdir()
         elif relative not in wanted:
             path.unlink()
             report.removed.append(relative)
     return report
+
+
+def _replace(path: Path, content: bytes) -> None:
+    """Write through a fresh temporary file (created exclusively, so never through a planted symlink)."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(content)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _check_paths(target: Path, files: dict[str, bytes]) -> None:
+    """Refuse the whole tree when any path is unsafe or one file's path is another's folder."""
+    folders = _parents(files)
+    for relative in sorted(files):
+        problem = _path_problem(target, relative)
+        if problem is None and relative in folders:
+            problem = "it is also the folder of other files"
+        if problem is not None:
+            raise PublishError(f"refusing to write {relative!r} in {target}: {problem}; nothing was written")
+
+
+def _path_problem(target: Path, relative: str) -> str | None:
+    """Why `relative` is not a safe path inside `target`, or None."""
+    if not relative or "\0" in relative:
+        return "empty path or NUL character"
+    parts = relative.split("/")
+    if "\\" in relative or relative.startswith("/") or any(_DRIVE.match(part) for part in parts):
+        return "only relative paths with '/' separators (no backslash, drive letter or leading '/')"
+    if any(part in ("", ".", "..") for part in parts):
+        return "empty, '.' or '..' path segment"
+    if any(len(part.encode("utf-8", "surrogateescape")) > _MAX_NAME_BYTES for part in parts):
+        return f"a name longer than {_MAX_NAME_BYTES} bytes"
+    if parts[-1] == MARKER:
+        return f"{MARKER} is playbookgen's own marker file"
+    base = Path(os.path.realpath(target))
+    if not Path(os.path.realpath(base / relative)).is_relative_to(base):
+        return "it resolves outside the target folder (through a symlink in it)"
+    return None
+
+
+def _parents(files: dict[str, bytes]) -> set[str]:
+    """Every folder the paths in `files` need ('a/b/c.md' needs 'a' and 'a/b')."""
+    return {"/".join(parts[:i]) for parts in (r.split("/") for r in files) for i in range(1, len(parts))}
 
 
 def _claim(target: Path) -> None:

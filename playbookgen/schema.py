@@ -5,6 +5,7 @@ These definitions are the single source of truth for the front matter's types.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date, datetime
 from typing import Annotated, Any
@@ -52,7 +53,7 @@ def _to_list(value: Any) -> Any:
 
 
 def _to_amount(value: Any) -> Any:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise ValueError(f"expected a number such as 420000, got {describe(value)}")
     if value < 0:
         raise ValueError(f"must not be negative, got {value}")

@@ -10,7 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from playbookgen.diagnostics import Diagnostics
-from playbookgen.sources import read_source
+from playbookgen.sources import DEFAULT_MAX_BYTES, read_source
 from playbookgen.typecheck import check_model
 from playbookgen.vocabulary import VISIBILITIES
 from playbookgen.yamlsource import LineMap, YamlError, load
@@ -27,7 +27,9 @@ class SiteConfig(BaseModel):
     default_audience: str = Field(default="internal", pattern="^(team|internal|public)$")
     # Upper bounds of the deal value bands shown to the internal audience (in the deal's currency).
     value_bands: list[float] = Field(default=[25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000])
-    max_file_size: int = Field(default=1_048_576, gt=0, description="bytes; larger retro files are errors")
+    max_file_size: int = Field(
+        default=DEFAULT_MAX_BYTES, gt=0, description="bytes; larger retro files are errors"
+    )
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,8 @@ EXPECTED = {
     "retro": "a mapping with format and facilitator",
 }
 RESERVED_IDS = {"index"}
+MAX_ID_LENGTH = 100
+_YAML_ONLY_LINE_BREAKS = {0x85: " ", 0x2028: " ", 0x2029: " "}
 
 
 @dataclass
@@ -68,8 +70,10 @@ def validate_retro(
         )
         diagnostics.error(path, 1, None, message, "no-front-matter")
         return None
-    lines = LineMap(split.front_matter, split.front_matter_line)
-    data = _front_matter_data(split.front_matter, split.front_matter_line, path, diagnostics)
+    # YAML also breaks lines at U+0085, U+2028 and U+2029; as spaces they cannot shift its line numbers.
+    front_matter_text = split.front_matter.translate(_YAML_ONLY_LINE_BREAKS)
+    lines = LineMap(front_matter_text, split.front_matter_line)
+    data = _front_matter_data(front_matter_text, split.front_matter_line, path, diagnostics)
     body = parse_body(split.body, split.body_line)
     for problem in raw_html_problems(split.body, split.body_line):
         diagnostics.warning(
@@ -224,6 +228,16 @@ def _retro_id(raw: Any, path: str, lines: LineMap, diagnostics: Diagnostics) -> 
                 path, 1, "id", "the file name gives no usable id; rename the file or add 'id:'", "bad-id"
             )
             return None
+    if len(ident) > MAX_ID_LENGTH:
+        diagnostics.error(
+            path,
+            lines.line(["id"]),
+            "id",
+            f"the id is {len(ident)} characters long (limit {MAX_ID_LENGTH}): it becomes the page's address "
+            "and file name; set a shorter 'id:' or rename the file",
+            "bad-id",
+        )
+        return None
     if ident in RESERVED_IDS:
         diagnostics.error(
             path,

@@ -12,7 +12,8 @@ _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _SafeLoader(_BaseLoader):  # type: ignore[misc,valid-type]
-    """The safe loader, except that an impossible date (2025-02-30) stays text for the validator to report."""
+    """The C safe loader: plain data only (unknown tags are errors), duplicate keys are errors, and an
+    impossible date (2025-02-30) stays text for the validator to report."""
 
 
 def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
@@ -39,8 +40,36 @@ def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> Any:
     return loader.construct_yaml_map(node)
 
 
+def _refuse_tag(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """Any tag the safe loader does not know (!!python/object, !custom ...) is refused, never constructed."""
+    tag = node.tag.replace("tag:yaml.org,2002:", "!!", 1)
+    raise yaml.constructor.ConstructorError(
+        None,
+        None,
+        f"the tag {tag!r} is not allowed: only plain data (text, numbers, dates, lists, mappings); "
+        "remove the tag",
+        node.start_mark,
+    )
+
+
+_MAX_INT_CHARACTERS = 100
+
+
+def _integer(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    """An integer; an absurdly long one stays text (Python cannot print ints over 4,300 digits), so the
+    validator reports it as a value of the wrong kind instead of crashing on it."""
+    if len(node.value) > _MAX_INT_CHARACTERS:
+        return f"{node.value[:40]}... ({len(node.value)} characters)"
+    return yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
+
+
+_SafeLoader.add_constructor("tag:yaml.org,2002:int", _integer)
 _SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 _SafeLoader.add_constructor("tag:yaml.org,2002:map", _mapping)
+_SafeLoader.add_constructor(None, _refuse_tag)
+
+MAX_ALIAS_NODES = 10_000  # how many nodes aliases ('*name') may add to a document once expanded
+_SATURATED = 2**62  # sizes stop growing here: only the comparison with the limit matters
 
 
 class YamlError(Exception):
@@ -51,11 +80,19 @@ class YamlError(Exception):
 
 
 def load(text: str, first_line: int = 1) -> Any:
-    """Parse YAML with the safe loader; errors carry the line in the enclosing file."""
+    """Parse YAML with the safe loader; errors carry the line in the enclosing file.
+
+    The node graph is composed first and alias bombs are refused before any value is constructed.
+    """
     loader = _SafeLoader(text)
     loader.first_line = first_line  # type: ignore[attr-defined]
     try:
-        return loader.get_single_data()
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if "*" in text:
+            _check_aliases(node, first_line)
+        return loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + mark.line if mark is not None else None
@@ -68,10 +105,61 @@ def load(text: str, first_line: int = 1) -> Any:
             )
             context = f" ({exc.context}{where})"
         raise YamlError(f"invalid YAML: {problem}{context}", line) from None
-    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as exc:
         raise YamlError(f"invalid YAML: {exc}", None) from None
     finally:
         loader.dispose()
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def _expanded_sizes(root: yaml.Node, first_line: int) -> list[tuple[yaml.Node, int]]:
+    """Every distinct node with how many nodes it stands for once aliases are expanded, innermost first
+    in the order written: a memoised, iterative walk of the composed graph (nothing is expanded)."""
+    sizes: dict[int, int] = {}
+    order: list[tuple[yaml.Node, int]] = []
+    path: set[int] = set()  # the nodes being walked: meeting one again means an alias refers to itself
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            path.discard(key)
+            sizes[key] = min(_SATURATED, 1 + sum(sizes[id(child)] for child in _children(node)))
+            order.append((node, sizes[key]))
+        elif key in path:
+            raise YamlError(
+                "recursive YAML alias: an alias ('*name') is used inside its own anchor ('&name'); "
+                "write the value out instead",
+                first_line + node.start_mark.line,
+            )
+        elif key not in sizes:
+            path.add(key)
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(_children(node)))
+    return order
+
+
+def _check_aliases(root: yaml.Node, first_line: int) -> None:
+    """Refuse alias bombs ("billion laughs") before anything is constructed from the node graph."""
+    order = _expanded_sizes(root, first_line)
+    total = order[-1][1]
+    added = total - len(order)
+    if added <= MAX_ALIAS_NODES:
+        return
+    line = next(first_line + node.start_mark.line for node, size in order if size > MAX_ALIAS_NODES)
+    shown = f"{added:,}" if total < _SATURATED else "more than 10^18"
+    raise YamlError(
+        f"too many YAML aliases: expanding them would add {shown} nodes (limit {MAX_ALIAS_NODES:,}); "
+        "write the values out instead of repeating anchors ('&name') through aliases ('*name')",
+        line,
+    )
 
 
 @dataclass
