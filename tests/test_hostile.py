@@ -473,3 +473,13 @@ def test_very_long_file_name_gives_an_id_error_not_a_path(playbook, write_retro)
     found = [d for d in pipeline.check(playbook).diagnostics if d.field == "id"]
     assert len(found) == 1 and found[0].path == f"retros/{name}"
     assert "155 characters long (limit 100)" in found[0].message
+
+
+def test_two_file_names_that_slugify_to_one_url_are_an_error(playbook, write_retro):
+    write_retro("2025/2025-03-07 Falcon.md")
+    write_retro("2025/2025-03-07-falcon.md")
+    found = [d for d in pipeline.check(playbook).diagnostics if d.field == "id"]
+    assert len(found) == 1
+    named = found[0].format()
+    assert "retros/2025/2025-03-07 Falcon.md" in named and "retros/2025/2025-03-07-falcon.md" in named
+    assert "duplicate retro id '2025-03-07-falcon'" in named
