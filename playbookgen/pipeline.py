@@ -42,6 +42,16 @@ def check(root: Path) -> Checked:
     """Load and validate everything; the playbook model is built even when some retros have errors."""
     layout = Layout(root)
     diagnostics = Diagnostics()
+    if not layout.looks_like_a_playbook():
+        diagnostics.error(
+            "mkdocs.yml",
+            None,
+            None,
+            f"{layout.root} does not look like a playbook root (no mkdocs.yml, no retros/); run playbookgen "
+            "in the folder that holds them, pass -C DIR, or create one with 'playbookgen init DIR'",
+            "not-a-playbook",
+        )
+        return Checked(layout, diagnostics)
     config = load_site_config(layout, diagnostics)
     taxonomy = _taxonomy(layout, diagnostics)
     if taxonomy is None:
@@ -69,7 +79,8 @@ def generate(root: Path, audience: str | None = None, keep_going: bool = False) 
     try:
         pages = render_pages(playbook, checked.layout.templates, view.audience)
     except TemplateProblem as problem:
-        checked.diagnostics.error(problem.path, problem.line, None, problem.message, "template")
+        label = checked.layout.template_label(problem.template)
+        checked.diagnostics.error(label, problem.line, None, problem.message, "template")
         return Generated(checked)
     files = {path: text.encode("utf-8") for path, text in pages.items()}
     extra: list[str] = []
@@ -90,19 +101,8 @@ def generate(root: Path, audience: str | None = None, keep_going: bool = False) 
 
 def _taxonomy(layout: Layout, diagnostics: Diagnostics) -> Taxonomy | None:
     path = layout.taxonomy
-    name = layout.relative(path)
-    if not path.is_file():
-        diagnostics.error(
-            name,
-            None,
-            None,
-            f"taxonomy not found: {layout.root} does not look like a playbook root (no {name}); run "
-            "playbookgen in the folder that holds mkdocs.yml, retros/ and site_config/, or pass -C DIR",
-            "no-taxonomy",
-        )
-        return None
     source = read_source(layout.root, path, diagnostics)
-    return load_taxonomy(source.text, name, diagnostics) if source else None
+    return load_taxonomy(source.text, layout.relative(path), diagnostics) if source else None
 
 
 def _hand_written(layout: Layout, diagnostics: Diagnostics) -> dict[str, bytes]:

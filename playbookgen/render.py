@@ -1,4 +1,7 @@
-"""Render the playbook into Markdown pages from the Jinja2 templates in templates/ (pure: no file writes)."""
+"""Render the playbook into Markdown pages from Jinja2 templates (pure: no file writes).
+
+A template in the playbook's templates/ wins over the packaged default of the same name.
+"""
 
 from __future__ import annotations
 
@@ -28,9 +31,9 @@ from playbookgen.vocabulary import CONFIDENCE, EVIDENCE, OUTCOMES, RESULTS
 class TemplateProblem(Exception):
     """A team-edited template that does not render: reported as a diagnostic, never a traceback."""
 
-    def __init__(self, path: str, line: int | None, message: str) -> None:
+    def __init__(self, template: str, line: int | None, message: str) -> None:
         super().__init__(message)
-        self.path, self.line, self.message = path, line, message
+        self.template, self.line, self.message = template, line, message
 
 
 SECTIONS = (
@@ -40,9 +43,9 @@ SECTIONS = (
 )
 
 
-def environment(templates: Path) -> Environment:
+def environment(templates: list[Path]) -> Environment:
     env = Environment(
-        loader=FileSystemLoader(str(templates)),
+        loader=FileSystemLoader([str(folder) for folder in templates]),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -54,7 +57,7 @@ def environment(templates: Path) -> Environment:
     return env
 
 
-def render_pages(playbook: Playbook, templates: Path, audience: str = "team") -> dict[str, str]:
+def render_pages(playbook: Playbook, templates: list[Path], audience: str = "team") -> dict[str, str]:
     """Every generated page as {path in docs dir: Markdown}, for the given audience."""
     env = environment(templates)
     taxonomy = playbook.taxonomy
@@ -81,16 +84,12 @@ def render_pages(playbook: Playbook, templates: Path, audience: str = "team") ->
         try:
             pages[path] = env.get_template(template).render(common, page_path=path, **context)
         except TemplateNotFound as exc:
-            raise TemplateProblem(f"templates/{template}", None, f"template not found: {exc.name}") from None
+            raise TemplateProblem(template, None, f"template not found: {exc.name}") from None
         except TemplateSyntaxError as exc:
-            raise TemplateProblem(
-                f"templates/{exc.name or template}", exc.lineno, exc.message or str(exc)
-            ) from None
+            raise TemplateProblem(exc.name or template, exc.lineno, exc.message or str(exc)) from None
         except (TemplateError, TypeError, ValueError, AttributeError, KeyError) as exc:
             name, line = _template_frame(exc, template)
-            raise TemplateProblem(
-                f"templates/{name}", line, f"{type(exc).__name__}: {exc} (rendering {path})"
-            ) from None
+            raise TemplateProblem(name, line, f"{type(exc).__name__}: {exc} (rendering {path})") from None
 
     page("index.md", "home.md.j2")
     for key, _title, kind in SECTIONS:

@@ -15,6 +15,8 @@ from playbookgen.typecheck import check_model
 from playbookgen.vocabulary import VISIBILITIES
 from playbookgen.yamlsource import LineMap, YamlError, load
 
+DEFAULTS = Path(__file__).resolve().parent / "defaults"  # the packaged taxonomy, templates and scaffolds
+
 
 class SiteConfig(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
@@ -47,12 +49,25 @@ class Layout:
         return self.root / "site_config" / "playbook.yml"
 
     @property
-    def taxonomy(self) -> Path:
+    def own_taxonomy(self) -> Path:
         return self.root / "site_config" / "taxonomy.yml"
 
     @property
-    def templates(self) -> Path:
-        return self.root / "templates"
+    def taxonomy(self) -> Path:
+        """The playbook's own taxonomy when it has one, else the packaged default."""
+        return self.own_taxonomy if self.own_taxonomy.is_file() else DEFAULTS / "taxonomy.yml"
+
+    @property
+    def templates(self) -> list[Path]:
+        """Template folders, first match wins: the playbook's own templates/, then the packaged defaults."""
+        return [self.root / "templates", DEFAULTS / "templates"]
+
+    def template_label(self, name: str) -> str:
+        own = self.root / "templates" / name
+        return f"templates/{name}" if own.is_file() else f"templates/{name} (packaged default)"
+
+    def looks_like_a_playbook(self) -> bool:
+        return self.mkdocs_yml.is_file() or self.retros.is_dir()
 
     @property
     def pages(self) -> Path:
@@ -68,6 +83,8 @@ class Layout:
         return self.root / str(_mkdocs_setting(self.mkdocs_yml, "docs_dir") or "docs")
 
     def relative(self, path: Path) -> str:
+        if path == DEFAULTS / "taxonomy.yml":
+            return "site_config/taxonomy.yml (packaged default)"
         try:
             return path.relative_to(self.root).as_posix()
         except ValueError:

@@ -8,6 +8,7 @@ import sys
 from click.testing import CliRunner
 
 from playbookgen.cli import cli
+from playbookgen.settings import DEFAULTS
 from tests.conftest import REPO, copy_skeleton
 
 CORE = ["sources", "validate", "lessons", "body", "schema", "model", "group", "render", "pipeline", "taxonomy"]
@@ -47,9 +48,9 @@ def test_broken_mkdocs_yml_is_an_error_not_a_traceback(tmp_path):
 
 def test_mkdocs_warning_fails_the_build(tmp_path):
     root = copy_skeleton(tmp_path / "pb", with_retros=True)
-    macros = root / "templates/_macros.md.j2"
+    macros = root / "templates/_macros.md.j2"  # a playbook's own template wins over the packaged one
     # A link to a page that does not exist: MkDocs warns, and strict mode must fail the build.
-    macros.write_text(macros.read_text(encoding="utf-8").replace('url("retros/" ~ retro.id ~ ".md")', 'url("retros/" ~ retro.id ~ "-gone.md")', 1), encoding="utf-8")
+    macros.write_text((DEFAULTS / "templates/_macros.md.j2").read_text(encoding="utf-8").replace('url("retros/" ~ retro.id ~ ".md")', 'url("retros/" ~ retro.id ~ "-gone.md")', 1), encoding="utf-8")
     result = CliRunner().invoke(cli, ["-C", str(root), "build"])
     assert result.exit_code == 1
     assert "mkdocs: warning:" in result.stderr and "-gone.md" in result.stderr

@@ -27,7 +27,7 @@ from playbookgen.diagnostics import Diagnostics
 from playbookgen.group import build_playbook
 from playbookgen.model import Retro
 from playbookgen.render import render_pages
-from playbookgen.settings import SiteConfig
+from playbookgen.settings import DEFAULTS, SiteConfig
 from playbookgen.sources import Source, is_skipped
 from playbookgen.taxonomy import Taxonomy, load_taxonomy
 from playbookgen.validate import validate_retro
@@ -35,7 +35,7 @@ from playbookgen.vocabulary import COMPETITOR_RESULTS, OUTCOMES, RETRO_FORMATS, 
 from tests.conftest import VALID_RETRO, copy_skeleton
 
 REPO = Path(__file__).resolve().parent.parent
-TEMPLATES = REPO / "templates"
+TEMPLATES = [DEFAULTS / "templates"]
 SAMPLE_PATHS = sorted(
     p for p in (REPO / "retros").rglob("*.md") if not is_skipped(p.relative_to(REPO / "retros"))
 )
@@ -62,7 +62,7 @@ FUZZ = {
 def taxonomy() -> Taxonomy:
     diagnostics = Diagnostics()
     loaded = load_taxonomy(
-        (REPO / "site_config" / "taxonomy.yml").read_text(encoding="utf-8"),
+        (DEFAULTS / "taxonomy.yml").read_text(encoding="utf-8"),
         "site_config/taxonomy.yml",
         diagnostics,
     )
@@ -82,7 +82,12 @@ def taxonomy_words() -> list[str]:
 
 # render_pages builds (and compiles) a fresh Jinja environment per call: ~50 ms. The fast path reuses one
 # per templates folder (same loader, filters and globals), which makes rendering ~7 ms.
-_cached_environment = functools.lru_cache(maxsize=4)(render.environment)
+_original_environment = render.environment
+_environment_for = functools.lru_cache(maxsize=4)(lambda folders: _original_environment(list(folders)))
+
+
+def _cached_environment(templates: list[Path]):
+    return _environment_for(tuple(templates))
 
 
 def as_read(text: str) -> str:

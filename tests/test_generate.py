@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from playbookgen import pipeline
 from playbookgen.cli import cli
 from playbookgen.publish import MARKER, PublishError, write_tree
+from playbookgen.settings import DEFAULTS
 from tests.conftest import REPO, VALID_RETRO
 
 SECOND = """\
@@ -168,8 +169,8 @@ def test_hand_written_pages_are_copied_and_may_not_clash(playbook, write_retro):
 
 def test_broken_template_is_a_diagnostic_not_a_traceback(playbook, write_retro):
     write_retro("2025/osprey.md")
-    template = playbook / "templates/stage.md.j2"
-    template.write_text(template.read_text(encoding="utf-8").replace("term.name", "term.nme", 1), encoding="utf-8")
+    default = (DEFAULTS / "templates/stage.md.j2").read_text(encoding="utf-8")
+    (playbook / "templates/stage.md.j2").write_text(default.replace("term.name", "term.nme", 1), encoding="utf-8")
     result, _ = _generate(playbook)
     assert result.exit_code == 1
     assert "templates/stage.md.j2:" in result.stderr and "nme" in result.stderr

@@ -7,14 +7,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import REPO, VALID_RETRO
+from conftest import VALID_RETRO
 
 from playbookgen.cli import cli
 from playbookgen.diagnostics import Diagnostics
+from playbookgen.settings import DEFAULTS
 from playbookgen.taxonomy import Taxonomy, load_taxonomy
 
 TAXONOMY = "site_config/taxonomy.yml"
-SHIPPED = (REPO / TAXONOMY).read_text(encoding="utf-8")
+SHIPPED = (DEFAULTS / "taxonomy.yml").read_text(encoding="utf-8")  # the packaged default
 
 STAGES = [
     "prospecting",
@@ -319,12 +320,19 @@ def test_empty_dimension_is_an_error(playbook, write_retro):
     assert any(": error: objections:" in line for line in diagnostic_lines(result.output)), result.output
 
 
-def test_missing_taxonomy_is_an_error(playbook, write_retro):
+def test_without_its_own_taxonomy_a_playbook_uses_the_packaged_default(playbook, write_retro):
     write_retro("osprey.md")
-    (playbook / TAXONOMY).unlink()
+    assert not (playbook / TAXONOMY).exists()
+    result = CliRunner().invoke(cli, ["-C", str(playbook), "check", "--strict"])
+    assert result.exit_code == 0, result.output
+
+
+def test_unreadable_taxonomy_is_an_error_naming_it(playbook, write_retro):
+    write_retro("osprey.md")
+    (playbook / TAXONOMY).write_bytes(b"stages: [\xff]\n")
     result = CliRunner().invoke(cli, ["-C", str(playbook), "check"])
     assert result.exit_code == 1
-    assert f"{TAXONOMY}: error:" in result.output
+    assert f"{TAXONOMY}:1: error:" in result.output and "UTF-8" in result.output
 
 
 def test_edited_taxonomy_is_used_for_retros(playbook, write_retro):
