@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from playbookgen import __version__, pipeline
+from playbookgen import __version__, pipeline, report, writer_commands
 from playbookgen.audience import AUDIENCES
 from playbookgen.diagnostics import Diagnostics, summary
 from playbookgen.leaks import scan_tree
@@ -39,10 +39,18 @@ def cli(ctx: click.Context, root: Path) -> None:
     ctx.obj = root.resolve()
 
 
-def _report(diagnostics: Diagnostics, strict: bool) -> bool:
-    """Print every diagnostic and a summary to stderr; True when the run must fail."""
-    for diagnostic in diagnostics.sorted():
-        click.echo(diagnostic.format(), err=True)
+def _report(diagnostics: Diagnostics, strict: bool, output: str = "text") -> bool:
+    """Print every diagnostic and a summary; True when the run must fail.
+
+    Text goes to stderr; github and json formats go to stdout (for CI to read), the summary to stderr.
+    """
+    ordered = diagnostics.sorted()
+    if output == "json":
+        click.echo(report.as_json(ordered))
+    else:
+        lines = report.as_github(ordered) if output == "github" else report.as_text(ordered)
+        for line in lines:
+            click.echo(line, err=output == "text")
     failed = diagnostics.failed(strict)
     if diagnostics:
         note = (
@@ -54,14 +62,23 @@ def _report(diagnostics: Diagnostics, strict: bool) -> bool:
 
 @cli.command()
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(report.FORMATS),
+    default="text",
+    show_default=True,
+    help="text: 'path:line: level: field: message' lines; github: workflow commands that annotate a pull "
+    "request; json: a versioned list of diagnostics (path, line, level, code, rule, field, message).",
+)
 @click.pass_obj
-def check(root: Path, strict: bool) -> None:
+def check(root: Path, strict: bool, output: str) -> None:
     """Validate every retro and the taxonomy; print every problem at once.
 
     Exit 0 when clean (warnings allowed), 1 on any error (or any warning with --strict).
     """
     checked = pipeline.check(root)
-    failed = _report(checked.diagnostics, strict)
+    failed = _report(checked.diagnostics, strict, output)
     if checked.playbook is not None:
         valid, lessons = len(checked.playbook.retros), len(checked.playbook.entries)
         invalid = checked.files - valid
@@ -180,6 +197,10 @@ def build(root: Path, strict: bool, audience: str | None, site_dir: Path | None,
             click.echo(f"skipped: {path}: {len(reasons)} error(s), first: {reasons[0]}", err=True)
         click.echo(f"{len(skipped)} retro file(s) skipped: the site is incomplete", err=True)
         sys.exit(3)
+
+
+cli.add_command(writer_commands.new)
+cli.add_command(writer_commands.eject)
 
 
 def main() -> None:

@@ -38,6 +38,14 @@ class Generated:
     nav: list[dict[str, Any]] = field(default_factory=list)
 
 
+def load_settings(root: Path) -> tuple[Layout, SiteConfig, Taxonomy | None, Diagnostics]:
+    """The playbook's settings and taxonomy without its retros (for scaffolding commands)."""
+    layout = Layout(root)
+    diagnostics = Diagnostics()
+    config = load_site_config(layout, diagnostics)
+    return layout, config, _taxonomy(layout, diagnostics), diagnostics
+
+
 def check(root: Path) -> Checked:
     """Load and validate everything; the playbook model is built even when some retros have errors."""
     layout = Layout(root)

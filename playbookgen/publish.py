@@ -1,4 +1,5 @@
-"""The one module that writes files: the generated docs folder, updated in place.
+"""The one module that writes files: the generated docs folder, updated in place, and new files that the
+scaffolding commands (new, init, eject) create without ever overwriting.
 
 Unchanged files are not rewritten (so MkDocs and editors see no change); files for groups or retros that no
 longer exist are removed. The folder is owned by the generator and carries a marker file: a folder without it
@@ -32,6 +33,28 @@ class WriteReport:
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _MAX_NAME_BYTES = 200  # file systems allow 255; the temporary file's name adds a prefix and a suffix
+
+
+def create_files(target: Path, files: dict[str, bytes]) -> list[str]:
+    """Create new files below `target`; refuse (PublishError, nothing written) when any of them exists.
+
+    Returns the created paths, sorted.
+    """
+    _check_paths(target, files)
+    existing = sorted(
+        relative for relative in files if (target / relative).exists() or (target / relative).is_symlink()
+    )
+    if existing:
+        raise PublishError(
+            f"refusing to overwrite {len(existing)} existing file(s): {', '.join(existing)}; "
+            "nothing was written (move them away or pick another folder)"
+        )
+    for relative in sorted(files):
+        path = target / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("xb") as handle:  # "x": fail rather than overwrite, even in a race
+            handle.write(files[relative])
+    return sorted(files)
 
 
 def write_tree(target: Path, files: dict[str, bytes]) -> WriteReport:

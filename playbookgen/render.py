@@ -53,7 +53,7 @@ def environment(templates: list[Path]) -> Environment:
         autoescape=False,  # the output is Markdown; MkDocs escapes when it renders HTML
     )
     env.globals["url"] = _url
-    env.filters.update(yaml=_yaml, cell=_cell, link_text=_link_text, money=_money, oneline=_oneline)
+    env.filters.update(yaml=yaml_scalar, cell=_cell, link_text=_link_text, money=_money, oneline=_oneline)
     return env
 
 
@@ -130,7 +130,7 @@ def _url(context: Context, target: str) -> str:
     return f"{relative}#{anchor}" if anchor else relative
 
 
-def _yaml(value: object) -> str:
+def yaml_scalar(value: object) -> str:
     """A YAML scalar for page front matter (JSON strings are valid YAML)."""
     if isinstance(value, Undefined):
         str(value)  # StrictUndefined raises the helpful "has no attribute" error

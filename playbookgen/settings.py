@@ -84,7 +84,7 @@ class Layout:
 
     def relative(self, path: Path) -> str:
         if path == DEFAULTS / "taxonomy.yml":
-            return "site_config/taxonomy.yml (packaged default)"
+            return "the packaged taxonomy.yml"
         try:
             return path.relative_to(self.root).as_posix()
         except ValueError:

@@ -75,6 +75,7 @@ def validate_retro(
     lines = LineMap(front_matter_text, split.front_matter_line)
     data = _front_matter_data(front_matter_text, split.front_matter_line, path, diagnostics)
     body = parse_body(split.body, split.body_line)
+    _report_placeholders(source.text, path, diagnostics)
     for problem in raw_html_problems(split.body, split.body_line):
         diagnostics.warning(
             path,
@@ -312,6 +313,28 @@ def _warn_partial_account_names(
                 f"deal.account_aliases so it is replaced by the codename below the team audience",
                 "account-alias",
             )
+
+
+PLACEHOLDER = re.compile(r"\bTODO\b")
+
+
+def _report_placeholders(text: str, path: str, diagnostics: Diagnostics) -> None:
+    """`playbookgen new` marks what a writer must fill in with TODO: unfinished retros are never published."""
+    if "TODO" not in text:
+        return
+    lines = [(n, line) for n, line in enumerate(text.split("\n"), start=1) if PLACEHOLDER.search(line)]
+    if not lines:
+        return
+    first, line = lines[0]
+    others = f"; more TODOs on lines {', '.join(str(n) for n, _ in lines[1:])}" if len(lines) > 1 else ""
+    diagnostics.error(
+        path,
+        first,
+        None,
+        f"unfinished retro: replace the placeholder {line.strip()[:60]!r} (or delete the line){others}; "
+        f"{len(lines)} placeholder line(s) in all",
+        "placeholder",
+    )
 
 
 def _mapping(value: Any) -> dict[str, Any]:
