@@ -18,8 +18,9 @@ def copy_skeleton(target: Path, with_retros: bool = False) -> Path:
     shutil.copy(REPO / "mkdocs.yml", target / "mkdocs.yml")
     shutil.copytree(REPO / "site_config", target / "site_config")
     shutil.copytree(REPO / "templates", target / "templates")
-    if with_retros:
+    if with_retros:  # the sample playbook as shipped: its retros and its hand-written pages
         shutil.copytree(REPO / "retros", target / "retros")
+        shutil.copytree(REPO / "pages", target / "pages")
     else:
         (target / "retros").mkdir()
     return target
