@@ -10,6 +10,7 @@ import click
 from playbookgen import __version__, pipeline, report, writer_commands
 from playbookgen.audience import AUDIENCES
 from playbookgen.diagnostics import Diagnostics, summary
+from playbookgen.init_command import init
 from playbookgen.leaks import scan_tree
 from playbookgen.publish import PublishError, write_tree
 from playbookgen.settings import SettingsError
@@ -199,6 +200,7 @@ def build(root: Path, strict: bool, audience: str | None, site_dir: Path | None,
         sys.exit(3)
 
 
+cli.add_command(init)
 cli.add_command(writer_commands.new)
 cli.add_command(writer_commands.eject)
 
