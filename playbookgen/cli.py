@@ -203,6 +203,7 @@ def build(root: Path, strict: bool, audience: str | None, site_dir: Path | None,
 cli.add_command(init)
 cli.add_command(writer_commands.new)
 cli.add_command(writer_commands.eject)
+cli.add_command(writer_commands.schema)
 
 
 def main() -> None:

@@ -66,10 +66,19 @@ def _to_currency(value: Any) -> Any:
     return value.strip().upper()
 
 
-Text = Annotated[str, BeforeValidator(_to_text)]
-Day = Annotated[date, BeforeValidator(_to_date)]
-Amount = Annotated[float, BeforeValidator(_to_amount)]
-Currency = Annotated[str, BeforeValidator(_to_currency)]
+# What each validator accepts, for the JSON Schema (`model_json_schema()`, `playbookgen schema`): the
+# annotations below describe inputs only; validation is done by the functions above.
+_TEXT_INPUT = Annotated[str, Field(pattern=r"\S")] | float  # text that is not blank, or a number
+_DAY_INPUT = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", json_schema_extra={"format": "date"})]
+_AMOUNT_INPUT = Annotated[float, Field(ge=0)]
+_CURRENCY_INPUT = Annotated[str, Field(pattern=r"^\s*[A-Za-z]{3}\s*$")]
+
+Text = Annotated[str, BeforeValidator(_to_text, json_schema_input_type=_TEXT_INPUT)]
+Day = Annotated[date, BeforeValidator(_to_date, json_schema_input_type=_DAY_INPUT)]
+Amount = Annotated[float, BeforeValidator(_to_amount, json_schema_input_type=_AMOUNT_INPUT)]
+Currency = Annotated[str, BeforeValidator(_to_currency, json_schema_input_type=_CURRENCY_INPUT)]
+# A single word where a list is expected is read as a one-item list (and nothing as an empty list).
+TextList = Annotated[list[Text], BeforeValidator(_to_list, json_schema_input_type=Text | list[Text] | None)]
 
 
 class _Model(BaseModel):
@@ -99,25 +108,34 @@ def _to_competitor(value: Any) -> Any:
     return {"name": value}
 
 
+# A competitor is a mapping {name, result} or just its name.
+Competitor = Annotated[
+    CompetitorFM, BeforeValidator(_to_competitor, json_schema_input_type=CompetitorFM | Text)
+]
+
+
 class DealFM(_Model):
     codename: Text
     outcome: Text = Field(description="won | lost | no-decision | open (or an alias)")
     account: Text | None = None
-    account_aliases: Annotated[list[Text], BeforeValidator(_to_list)] = Field(
+    account_aliases: TextList = Field(
         default=[], description="other spellings of the account, redacted like the account itself"
     )
     primary_reason: Text | None = Field(default=None, description="one objection type")
     stage_reached: Text | None = Field(default=None, description="one stage")
-    value: Annotated[MoneyFM, BeforeValidator(_to_value)] | None = None
+    value: (
+        Annotated[MoneyFM, BeforeValidator(_to_value, json_schema_input_type=_AMOUNT_INPUT | MoneyFM)] | None
+    ) = None
     currency: Currency | None = None
     opened: Day | None = None
     closed: Day | None = None
     segment: Text | None = None
     industry: Text | None = None
     region: Text | None = None
-    products: Annotated[list[Text], BeforeValidator(_to_list)] = []
+    products: TextList = []
     competitors: Annotated[
-        list[Annotated[CompetitorFM, BeforeValidator(_to_competitor)]], BeforeValidator(_to_list)
+        list[Competitor],
+        BeforeValidator(_to_list, json_schema_input_type=Competitor | list[Competitor] | None),
     ] = []
 
 
@@ -137,7 +155,7 @@ class FrontMatter(_Model):
     deal: DealFM
     id: Text | None = None
     visibility: Text | None = Field(default=None, description="team | internal | public")
-    tags: Annotated[list[Text], BeforeValidator(_to_list)] = []
+    tags: TextList = []
     team: list[PersonFM] = []
     retro: RetroMetaFM | None = None
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from playbookgen import pipeline
+from playbookgen.editor_schema import schema_json
 from playbookgen.publish import PublishError, create_files
 from playbookgen.scaffold import EJECTABLE, NOTES, NewRetro, ejected_files, new_retro_path, new_retro_text
 from playbookgen.taxonomy import Dimension, Taxonomy
@@ -159,3 +160,19 @@ def eject(root: Path, what: str, names: tuple[str, ...]) -> None:
         sys.exit(1)
     for path in created:
         click.echo(f"created {path}")
+
+
+@click.command()
+@click.pass_obj
+def schema(root: Path) -> None:
+    """Print a JSON Schema (draft 2020-12) of retro front matter, with this playbook's taxonomy.
+
+    Generated from the definitions `check` uses; save it for your editor:
+    playbookgen schema > .vscode/retro-front-matter.schema.json
+    """
+    _layout, _config, taxonomy, diagnostics = pipeline.load_settings(root)
+    if taxonomy is None:
+        for diagnostic in diagnostics:
+            click.echo(diagnostic.format(), err=True)
+        sys.exit(1)
+    click.echo(schema_json(taxonomy), nl=False)

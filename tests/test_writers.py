@@ -173,3 +173,17 @@ def test_readme_documents_every_code():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     missing = [f"{code} {rule}" for rule, (code, _) in CODES.items() if f"| {code} | `{rule}` |" not in readme]
     assert missing == []
+
+
+def test_schema_command_prints_the_playbooks_own_taxonomy(playbook):
+    result = run(playbook, "schema")
+    assert result.exit_code == 0
+    schema = json.loads(result.stdout)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert "pilot-review" not in result.stdout
+    run(playbook, "eject", "taxonomy")
+    taxonomy = playbook / "site_config/taxonomy.yml"
+    text = taxonomy.read_text(encoding="utf-8").replace(
+        "  - slug: handoff", "  - slug: pilot-review\n    name: Pilot review\n    aliases: []\n  - slug: handoff", 1)
+    taxonomy.write_text(text, encoding="utf-8")
+    assert "pilot-review" in run(playbook, "schema").stdout
