@@ -85,7 +85,9 @@ def check(root: Path, strict: bool, output: str) -> None:
         invalid = checked.files - valid
         broken = f" ({invalid} with errors)" if invalid else ""
         click.echo(
-            f"checked {checked.files} retro files{broken}: {valid} valid with {lessons} lessons", err=True
+            f"checked {_count(checked.files, 'retro file')}{broken}: {valid} valid with "
+            f"{_count(lessons, 'lesson')}",
+            err=True,
         )
     sys.exit(1 if failed else 0)
 
@@ -118,7 +120,8 @@ def _generate(root: Path, strict: bool, audience: str | None, keep_going: bool =
     assert generated.view is not None
     click.echo(
         f"generated {len(generated.files)} pages for the {generated.view.audience} audience "
-        f"({len(generated.view.retros)} retros, {len(generated.view.excluded)} not visible to it) in "
+        f"({_count(len(generated.view.retros), 'retro')}, {len(generated.view.excluded)} not visible to it) "
+        "in "
         f"{checked.layout.relative(docs_dir)}: {len(report.written)} written, "
         f"{len(report.unchanged)} unchanged, {len(report.removed)} removed",
         err=True,
@@ -204,6 +207,10 @@ cli.add_command(init)
 cli.add_command(writer_commands.new)
 cli.add_command(writer_commands.eject)
 cli.add_command(writer_commands.schema)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def main() -> None:
