@@ -119,7 +119,7 @@ def _generate(root: Path, strict: bool, audience: str | None, keep_going: bool =
         sys.exit(1)
     assert generated.view is not None
     click.echo(
-        f"generated {len(generated.files)} pages for the {generated.view.audience} audience "
+        f"generated {len(generated.files)} files for the {generated.view.audience} audience "
         f"({_count(len(generated.view.retros), 'retro')}, {len(generated.view.excluded)} not visible to it) "
         "in "
         f"{checked.layout.relative(docs_dir)}: {len(report.written)} written, "

@@ -11,7 +11,7 @@ from playbookgen.corpus import load_retros
 from playbookgen.diagnostics import Diagnostics
 from playbookgen.group import Playbook, build_playbook
 from playbookgen.render import TemplateProblem, navigation, render_pages
-from playbookgen.settings import Layout, SiteConfig, load_site_config
+from playbookgen.settings import DEFAULTS, Layout, SiteConfig, load_site_config
 from playbookgen.sources import list_files, read_source
 from playbookgen.taxonomy import Taxonomy, load_taxonomy
 
@@ -91,9 +91,10 @@ def generate(root: Path, audience: str | None = None, keep_going: bool = False) 
         checked.diagnostics.error(label, problem.line, None, problem.message, "template")
         return Generated(checked)
     files = {path: text.encode("utf-8") for path, text in pages.items()}
+    files.update(_packaged_assets())
     extra: list[str] = []
     for path, content in _hand_written(checked.layout, checked.diagnostics).items():
-        if path in files:
+        if path in files and not path.startswith("assets/"):  # a playbook may replace a packaged asset
             checked.diagnostics.error(
                 f"pages/{path}",
                 None,
@@ -111,6 +112,16 @@ def _taxonomy(layout: Layout, diagnostics: Diagnostics) -> Taxonomy | None:
     path = layout.taxonomy
     source = read_source(layout.root, path, diagnostics)
     return load_taxonomy(source.text, layout.relative(path), diagnostics) if source else None
+
+
+def _packaged_assets() -> dict[str, bytes]:
+    """Static files every build needs (the stylesheet named in mkdocs.yml's extra_css)."""
+    folder = DEFAULTS / "assets"
+    return {
+        f"assets/{p.relative_to(folder).as_posix()}": p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _hand_written(layout: Layout, diagnostics: Diagnostics) -> dict[str, bytes]:

@@ -203,4 +203,6 @@ def test_sample_templates_render_under_strict_undefined(tmp_path):
     shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
     generated = pipeline.generate(root, audience="team")
     assert generated.checked.diagnostics == []
-    assert len(generated.files) == 1 + 3 * 1 + 8 + 10 + 14 + 1 + 16 + 1  # home, indexes, groups, retros, tags
+    # home, section indexes, groups, the retros index, retros, tags, and the stylesheet
+    assert len(generated.files) == 1 + 3 * 1 + 8 + 10 + 14 + 1 + 16 + 1 + 1
+    assert "assets/playbookgen.css" in generated.files
