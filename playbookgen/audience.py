@@ -147,6 +147,9 @@ def _redact(
         lessons=tuple(lessons.values()),
         body_parts=tuple(text(p) if isinstance(p, str) else lessons[p.id] for p in retro.body_parts),
         tags=tuple(text(t) for t in retro.tags),
+        actions=tuple(
+            replace(a, text=text(a.text), owner=text(a.owner) if a.owner else None) for a in retro.actions
+        ),
         team=team,
         facilitator=facilitator,
     )

@@ -13,6 +13,15 @@ _HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _ATTRIBUTE = re.compile(r"^ {0,3}[-*+][ \t]+([A-Za-z][A-Za-z _-]*?)[ \t]*:[ \t]*(.*?)[ \t]*$")
 _LESSON_ID = re.compile(r"^L(\d+)[ \t]+(.+)$")
+_TASK = re.compile(r"^ {0,3}[-*+][ \t]+\[([ xX])\][ \t]+(.+?)[ \t]*$")
+ACTION_SECTIONS = {"actions", "action items", "next steps"}
+
+
+@dataclass
+class RawAction:
+    done: bool
+    text: str
+    line: int
 
 
 @dataclass
@@ -51,6 +60,7 @@ class ParsedBody:
     lessons: list[RawLesson]
     has_lessons_section: bool
     lessons_line: int | None
+    actions: list[RawAction] = field(default_factory=list)  # task items under '## Actions'
 
 
 def parse_body(body: str, first_line: int = 1) -> ParsedBody:
@@ -63,6 +73,8 @@ def parse_body(body: str, first_line: int = 1) -> ParsedBody:
     lessons_line: int | None = None
     fence: str | None = None
     reading_attributes = False
+    in_actions = False
+    actions: list[RawAction] = []
 
     def flush_text() -> None:
         if text:
@@ -87,7 +99,9 @@ def parse_body(body: str, first_line: int = 1) -> ParsedBody:
         if heading and level <= 2:
             current = None
             reading_attributes = False
-            in_lessons = level == 2 and (heading.group(2) or "").strip().casefold() == "lessons"
+            section = (heading.group(2) or "").strip().casefold() if level == 2 else ""
+            in_lessons = section == "lessons"
+            in_actions = section in ACTION_SECTIONS
             if in_lessons and lessons_line is None:
                 lessons_line = number
             text.append(line)
@@ -114,9 +128,11 @@ def parse_body(body: str, first_line: int = 1) -> ParsedBody:
             if not line.strip() and not current.attributes:
                 continue  # blank lines between the heading and its attribute list
             reading_attributes = False
+        if in_actions and (task := _TASK.match(line)):
+            actions.append(RawAction(task.group(1) != " ", task.group(2), number))
         _append(current, text, line, number)
     flush_text()
-    return ParsedBody(parts, lessons, lessons_line is not None, lessons_line)
+    return ParsedBody(parts, lessons, lessons_line is not None, lessons_line, actions)
 
 
 def _append(lesson: RawLesson | None, text: list[str], line: str, number: int) -> None:

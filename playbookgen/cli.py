@@ -207,6 +207,7 @@ cli.add_command(init)
 cli.add_command(writer_commands.new)
 cli.add_command(writer_commands.eject)
 cli.add_command(writer_commands.schema)
+cli.add_command(writer_commands.export)
 
 
 def _count(number: int, noun: str) -> str:

@@ -50,6 +50,10 @@ CODES: dict[str, tuple[str, str]] = {
     "bad-play": ("PB310", "a play id that is not a slug"),
     "empty-value": ("PB311", "an optional lesson attribute left empty; warning"),
     "placeholder": ("PB312", "an untouched placeholder (TODO) from playbookgen new"),
+    "expired-play-title": (
+        "PB313",
+        "a play's best title comes from an expired or superseded lesson; warning",
+    ),
     # Body
     "raw-html": ("PB401", "raw HTML that the sanitiser will remove; warning"),
     # Playbook configuration

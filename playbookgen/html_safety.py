@@ -19,6 +19,8 @@ ALLOWED_TAGS = {
     "ins", "kbd", "label", "li", "mark", "ol", "p", "path", "pre", "q", "s", "samp", "small", "span",
     "strong", "sub", "summary", "sup", "svg", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
     "var",
+    # inline SVG charts written by playbookgen (charts.py)
+    "rect", "text", "title", "desc", "g",
 }  # fmt: skip
 _COMMON = {"id", "class", "title", "lang", "dir", "data-search-exclude"}
 ALLOWED_ATTRIBUTES = {
@@ -31,7 +33,9 @@ ALLOWED_ATTRIBUTES = {
     "th": {"style", "colspan", "rowspan", "align", "scope"},
     "ol": {"start", "type"},
     "details": {"open"},
-    "svg": {"viewBox", "xmlns", "width", "height", "aria-hidden", "fill", "role"},
+    "svg": {"viewBox", "xmlns", "width", "height", "aria-hidden", "fill", "role", "aria-labelledby"},
+    "rect": {"x", "y", "width", "height", "rx"},
+    "text": {"x", "y", "text-anchor"},
     "path": {"d", "fill", "fill-rule", "clip-rule"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}

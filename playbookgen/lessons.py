@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from playbookgen.body import RawAttribute, RawLesson
 from playbookgen.diagnostics import Diagnostics
 from playbookgen.model import Lesson
@@ -10,7 +12,18 @@ from playbookgen.text import did_you_mean, is_slug, slugify
 from playbookgen.vocabulary import CONFIDENCE, EVIDENCE, RESULTS
 
 REQUIRED = ("stage", "roles")
-KNOWN = ("stage", "roles", "objection", "result", "evidence", "confidence", "play", "surfaced")
+KNOWN = (
+    "stage",
+    "roles",
+    "objection",
+    "result",
+    "evidence",
+    "confidence",
+    "play",
+    "surfaced",
+    "expires",
+    "superseded-by",
+)
 SYNONYMS = {"role": "roles"}
 
 
@@ -103,6 +116,8 @@ def _validate_lesson(
     }
     roles = _many(attributes.get("roles"), taxonomy.roles, path, where, diagnostics)
     play = _play(attributes.get("play"), path, where, diagnostics)
+    superseded_by = _play(attributes.get("superseded-by"), path, where, diagnostics, "superseded-by")
+    expires = _date(attributes.get("expires"), path, f"{where}.expires", diagnostics)
     if len(diagnostics.errors) > problems_before or resolved["stage"] is None or not roles:
         return None
     return Lesson(
@@ -118,6 +133,8 @@ def _validate_lesson(
         confidence=resolved["confidence"],
         play=play,
         surfaced=resolved["surfaced"],
+        expires=expires,
+        superseded_by=superseded_by,
     )
 
 
@@ -170,7 +187,9 @@ def _resolve(
     return resolution.slug
 
 
-def _play(attribute: RawAttribute | None, path: str, where: str, diagnostics: Diagnostics) -> str | None:
+def _play(
+    attribute: RawAttribute | None, path: str, where: str, diagnostics: Diagnostics, key: str = "play"
+) -> str | None:
     if attribute is None or not attribute.value.strip():
         return None
     value = attribute.value.strip()
@@ -180,13 +199,29 @@ def _play(attribute: RawAttribute | None, path: str, where: str, diagnostics: Di
         diagnostics.error(
             path,
             attribute.line,
-            f"{where}.play",
+            f"{where}.{key}",
             f"play id {value!r} is not a slug (lowercase letters, digits, '-'); "
             f"did you mean {slugify(value)!r}?",
             "bad-play",
         )
         return None
     return value
+
+
+def _date(attribute: RawAttribute | None, path: str, field: str, diagnostics: Diagnostics) -> date | None:
+    if attribute is None or not attribute.value.strip():
+        return None
+    try:
+        return date.fromisoformat(attribute.value.strip())
+    except ValueError:
+        diagnostics.error(
+            path,
+            attribute.line,
+            field,
+            f"expected a date (YYYY-MM-DD), got {attribute.value!r}",
+            "wrong-type",
+        )
+        return None
 
 
 def _missing(

@@ -50,6 +50,17 @@ class Deal:
 
 
 @dataclass(frozen=True)
+class Action:
+    """A task item under '## Actions': '- [ ] Owner: what to do (due 2025-04-01)'."""
+
+    text: str
+    done: bool
+    line: int
+    owner: str | None = None
+    due: date | None = None
+
+
+@dataclass(frozen=True)
 class Lesson:
     id: str
     title: str
@@ -63,6 +74,8 @@ class Lesson:
     confidence: str | None = None
     play: str | None = None
     surfaced: str | None = None
+    expires: date | None = None
+    superseded_by: str | None = None  # a play id
 
     @property
     def excerpt(self) -> str:
@@ -85,4 +98,5 @@ class Retro:
     team: tuple[Person, ...] = ()
     retro_format: str | None = None
     facilitator: str | None = None
+    actions: tuple[Action, ...] = ()
     extra: dict[str, object] = field(default_factory=dict, compare=False)

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from playbookgen import exports
 from playbookgen.audience import AudienceView, for_audience
 from playbookgen.corpus import load_retros
 from playbookgen.diagnostics import Diagnostics
+from playbookgen.evidence import build_evidence, expired_best_titles
+from playbookgen.feed import atom_feed
 from playbookgen.group import Playbook, build_playbook
 from playbookgen.render import TemplateProblem, navigation, render_pages
-from playbookgen.settings import DEFAULTS, Layout, SiteConfig, load_site_config
+from playbookgen.settings import DEFAULTS, Layout, SettingsError, SiteConfig, load_site_config
 from playbookgen.sources import list_files, read_source
 from playbookgen.taxonomy import Taxonomy, load_taxonomy
 
@@ -65,7 +70,32 @@ def check(root: Path) -> Checked:
     if taxonomy is None:
         return Checked(layout, diagnostics, config=config)
     retros, files = load_retros(layout, taxonomy, config, diagnostics)
-    return Checked(layout, diagnostics, build_playbook(retros, taxonomy, config), files, config)
+    playbook = build_playbook(retros, taxonomy, config)
+    _warn_expired_play_titles(playbook, config, diagnostics)
+    return Checked(layout, diagnostics, playbook, files, config)
+
+
+def _warn_expired_play_titles(playbook: Playbook, config: SiteConfig, diagnostics: Diagnostics) -> None:
+    evidence = build_evidence(playbook, today(), config.stale_after_months)
+    for play, entry in expired_best_titles(evidence):
+        diagnostics.warning(
+            entry.retro.path,
+            entry.lesson.line,
+            f"lessons.{entry.lesson.id}",
+            f"play {play.id!r} still takes its title from this retired lesson (expired or superseded): "
+            "every lesson of the play is retired; add a current lesson with that play id, or retire the play",
+            "expired-play-title",
+        )
+
+
+def for_audience_of(checked: Checked, audience: str | None) -> tuple[AudienceView, Playbook]:
+    """The audience's view of a checked playbook, grouped (audience: default_audience when None)."""
+    assert checked.playbook is not None
+    everything = checked.playbook
+    view = for_audience(
+        everything.retros, audience or checked.config.default_audience, everything.taxonomy, checked.config
+    )
+    return view, build_playbook(view.retros, everything.taxonomy, checked.config)
 
 
 def generate(root: Path, audience: str | None = None, keep_going: bool = False) -> Generated:
@@ -79,19 +109,22 @@ def generate(root: Path, audience: str | None = None, keep_going: bool = False) 
     blocking = [d for d in checked.diagnostics.errors if d.path not in skipped]
     if checked.playbook is None or blocking:
         return Generated(checked)
-    all_retros = checked.playbook
-    view = for_audience(
-        all_retros.retros, audience or checked.config.default_audience, all_retros.taxonomy, checked.config
-    )
-    playbook = build_playbook(view.retros, all_retros.taxonomy, checked.config)
+    view, playbook = for_audience_of(checked, audience)
+    day = today()
     try:
-        pages = render_pages(playbook, checked.layout.templates, view.audience)
+        pages = render_pages(playbook, checked.layout.templates, view.audience, day)
     except TemplateProblem as problem:
         label = checked.layout.template_label(problem.template)
         checked.diagnostics.error(label, problem.line, None, problem.message, "template")
         return Generated(checked)
     files = {path: text.encode("utf-8") for path, text in pages.items()}
     files.update(_packaged_assets())
+    try:
+        site_url = checked.layout.site_url()
+    except SettingsError as exc:
+        checked.diagnostics.error("mkdocs.yml", None, None, str(exc), "config")
+        return Generated(checked)
+    files.update(_downloads(playbook, view.audience, day, site_url))
     extra: list[str] = []
     for path, content in _hand_written(checked.layout, checked.diagnostics).items():
         if path in files and not path.startswith("assets/"):  # a playbook may replace a packaged asset
@@ -112,6 +145,25 @@ def _taxonomy(layout: Layout, diagnostics: Diagnostics) -> Taxonomy | None:
     path = layout.taxonomy
     source = read_source(layout.root, path, diagnostics)
     return load_taxonomy(source.text, layout.relative(path), diagnostics) if source else None
+
+
+def today() -> date:
+    """The build's reference date for ages and overdue actions: SOURCE_DATE_EPOCH when set (reproducible
+    builds), else the current date."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=timezone.utc).date()
+    return date.today()
+
+
+def _downloads(playbook: Playbook, audience: str, day: date, site_url: str | None) -> dict[str, bytes]:
+    """The lesson exports and the Atom feed, built from the same audience view as the pages."""
+    rows = exports.lesson_rows(playbook, build_evidence(playbook, day, playbook.config.stale_after_months))
+    return {
+        "exports/lessons.csv": exports.as_csv(rows).encode("utf-8"),
+        "exports/lessons.json": exports.as_json(rows, audience).encode("utf-8"),
+        "feed.xml": atom_feed(playbook, site_url).encode("utf-8"),
+    }
 
 
 def _packaged_assets() -> dict[str, bytes]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import json
 import posixpath
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,9 @@ from jinja2 import (
 )
 from jinja2.runtime import Context
 
+from playbookgen.actions import roll_up
+from playbookgen.charts import objections_by_quarter, outcomes_by_stage, win_rate_by_segment
+from playbookgen.evidence import Outcomes, build_evidence
 from playbookgen.group import RESULT_BUCKETS, Playbook
 from playbookgen.model import Money
 from playbookgen.vocabulary import CONFIDENCE, EVIDENCE, OUTCOMES, RESULTS
@@ -57,10 +61,17 @@ def environment(templates: list[Path]) -> Environment:
     return env
 
 
-def render_pages(playbook: Playbook, templates: list[Path], audience: str = "team") -> dict[str, str]:
-    """Every generated page as {path in docs dir: Markdown}, for the given audience."""
+def render_pages(
+    playbook: Playbook, templates: list[Path], audience: str = "team", today: date | None = None
+) -> dict[str, str]:
+    """Every generated page as {path in docs dir: Markdown}, for the given audience.
+
+    `today` dates freshness and overdue actions (default: the newest retro's date, for stable output).
+    """
     env = environment(templates)
     taxonomy = playbook.taxonomy
+    today = today or (playbook.retros[0].date if playbook.retros else date(1970, 1, 1))
+    evidence = build_evidence(playbook, today, playbook.config.stale_after_months)
     common: dict[str, Any] = {
         "playbook": playbook,
         "config": playbook.config,
@@ -77,6 +88,9 @@ def render_pages(playbook: Playbook, templates: list[Path], audience: str = "tea
         "result_buckets": RESULT_BUCKETS,
         "audience": audience,
         "sections": SECTIONS,
+        "evidence": evidence,
+        "overall": Outcomes.of(playbook.retros),
+        "today": today,
     }
     pages: dict[str, str] = {}
 
@@ -106,6 +120,18 @@ def render_pages(playbook: Playbook, templates: list[Path], audience: str = "tea
             )
     page("retros/index.md", "retros.md.j2")
     page("tags.md", "tags.md.j2")
+    page("plays/index.md", "plays.md.j2")
+    for play in evidence.plays:
+        page(f"plays/{play.id}.md", "play.md.j2", play=play)
+    page("competitors/index.md", "competitors.md.j2")
+    for competitor in evidence.competitors:
+        page(f"competitors/{competitor.slug}.md", "competitor.md.j2", competitor=competitor)
+    page(
+        "insights.md",
+        "insights.md.j2",
+        charts=[outcomes_by_stage(playbook), objections_by_quarter(playbook), win_rate_by_segment(playbook)],
+    )
+    page("actions.md", "actions.md.j2", actions=roll_up(playbook.retros, today))
     for retro in playbook.retros:
         page(f"retros/{retro.id}.md", "retro.md.j2", retro=retro)
     return pages
@@ -117,6 +143,10 @@ def navigation(playbook: Playbook) -> list[dict[str, Any]]:
     for key, title, _kind in SECTIONS:
         terms = playbook.taxonomy.dimension(key).terms
         nav.append({title: [f"{key}/index.md", *({t.name: f"{key}/{t.slug}.md"} for t in terms)]})
+    nav.append({"Plays": "plays/index.md"})
+    nav.append({"Competitors": "competitors/index.md"})
+    nav.append({"Insights": "insights.md"})
+    nav.append({"Actions": "actions.md"})
     nav.append({"Retros": "retros/index.md"})
     return nav
 

@@ -29,6 +29,9 @@ class SiteConfig(BaseModel):
     default_audience: str = Field(default="internal", pattern="^(team|internal|public)$")
     # Upper bounds of the deal value bands shown to the internal audience (in the deal's currency).
     value_bands: list[float] = Field(default=[25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000])
+    stale_after_months: int = Field(
+        default=18, ge=1, description="lessons from older retros are marked stale"
+    )
     max_file_size: int = Field(
         default=DEFAULT_MAX_BYTES, gt=0, description="bytes; larger retro files are errors"
     )
@@ -77,6 +80,10 @@ class Layout:
     @property
     def mkdocs_yml(self) -> Path:
         return self.root / "mkdocs.yml"
+
+    def site_url(self) -> str | None:
+        value = _mkdocs_setting(self.mkdocs_yml, "site_url")
+        return str(value) if value else None
 
     def docs_dir(self) -> Path:
         """The generated folder: mkdocs.yml's docs_dir, read as plain YAML (MkDocs is not imported here)."""

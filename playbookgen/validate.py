@@ -12,11 +12,11 @@ from datetime import date, datetime
 from pathlib import PurePosixPath
 from typing import Any
 
-from playbookgen.body import parse_body
+from playbookgen.body import RawAction, parse_body
 from playbookgen.diagnostics import Diagnostics
 from playbookgen.html_safety import raw_html_problems
 from playbookgen.lessons import lesson_id, validate_lessons
-from playbookgen.model import Competitor, Deal, Lesson, Money, Person, Retro
+from playbookgen.model import Action, Competitor, Deal, Lesson, Money, Person, Retro
 from playbookgen.schema import FrontMatter
 from playbookgen.settings import SiteConfig
 from playbookgen.sources import Source, split_front_matter, starts_front_matter
@@ -122,6 +122,7 @@ def validate_retro(
         team=tuple(Person(p.name, values.roles[i]) for i, p in enumerate(front_matter.team)),
         retro_format=values.retro_format,
         facilitator=front_matter.retro.facilitator if front_matter.retro else None,
+        actions=tuple(_action(raw, path, diagnostics) for raw in body.actions),
     )
 
 
@@ -335,6 +336,30 @@ def _report_placeholders(text: str, path: str, diagnostics: Diagnostics) -> None
         f"{len(lines)} placeholder line(s) in all",
         "placeholder",
     )
+
+
+_OWNER = re.compile(r"^([^:()\[\]]{1,60}):\s+(.+)$")
+_DUE = re.compile(r"\(?\bdue:?\s+(\d{4}-\d{2}-\d{2})\)?", re.IGNORECASE)
+
+
+def _action(raw: RawAction, path: str, diagnostics: Diagnostics) -> Action:
+    """'Owner: what to do (due 2025-04-01)': the owner is the text before the first colon."""
+    owner_match = _OWNER.match(raw.text)
+    owner, text = (owner_match.group(1).strip(), owner_match.group(2)) if owner_match else (None, raw.text)
+    due = None
+    if due_match := _DUE.search(text):
+        try:
+            due = date.fromisoformat(due_match.group(1))
+        except ValueError:
+            diagnostics.warning(
+                path,
+                raw.line,
+                "actions",
+                f"due date {due_match.group(1)!r} is not a real date; it is ignored",
+                "wrong-type",
+            )
+        text = (text[: due_match.start()] + text[due_match.end() :]).strip()
+    return Action(text=text, done=raw.done, line=raw.line, owner=owner, due=due)
 
 
 def _mapping(value: Any) -> dict[str, Any]:

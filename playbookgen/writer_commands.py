@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import date, datetime
 from pathlib import Path
 
 import click
 
-from playbookgen import pipeline
+from playbookgen import exports, pipeline
+from playbookgen.audience import AUDIENCES
 from playbookgen.editor_schema import schema_json
+from playbookgen.evidence import build_evidence
 from playbookgen.publish import PublishError, create_files
 from playbookgen.scaffold import EJECTABLE, NOTES, NewRetro, ejected_files, new_retro_path, new_retro_text
 from playbookgen.taxonomy import Dimension, Taxonomy
@@ -176,3 +179,49 @@ def schema(root: Path) -> None:
             click.echo(diagnostic.format(), err=True)
         sys.exit(1)
     click.echo(schema_json(taxonomy), nl=False)
+
+
+@click.command()
+@click.option(
+    "--format", "output_format", type=click.Choice(["csv", "json"]), default="csv", show_default=True
+)
+@click.option(
+    "--audience",
+    type=click.Choice(AUDIENCES),
+    default=None,
+    help="Whose view to export (default: default_audience in site_config/playbook.yml).",
+)
+@click.option(
+    "--output",
+    "output_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file (never overwritten) instead of standard output.",
+)
+@click.pass_obj
+def export(root: Path, output_format: str, audience: str | None, output_file: Path | None) -> None:
+    """Export one row per published lesson, with its retro's fields, redacted for the audience.
+
+    For spreadsheets and BI tools; the JSON has a versioned shape (see the README). Refuses when any
+    retro has an error, like build.
+    """
+    checked = pipeline.check(root)
+    if checked.diagnostics.errors or checked.playbook is None:
+        for diagnostic in checked.diagnostics.sorted():
+            click.echo(diagnostic.format(), err=True)
+        click.echo("nothing exported: fix the errors above first", err=True)
+        sys.exit(1)
+    view, playbook = pipeline.for_audience_of(checked, audience)
+    rows = exports.lesson_rows(
+        playbook, build_evidence(playbook, pipeline.today(), playbook.config.stale_after_months)
+    )
+    text = exports.as_json(rows, view.audience) if output_format == "json" else exports.as_csv(rows)
+    if output_file is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        create_files(Path.cwd(), {os.path.relpath(output_file.resolve(), Path.cwd()): text.encode("utf-8")})
+    except (PublishError, ValueError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"exported {len(rows)} lessons for the {view.audience} audience to {output_file}", err=True)
