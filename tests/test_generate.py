@@ -203,6 +203,13 @@ def test_sample_templates_render_under_strict_undefined(tmp_path):
     shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
     generated = pipeline.generate(root, audience="team")
     assert generated.checked.diagnostics == []
-    # home, section indexes, groups, the retros index, retros, tags, and the stylesheet
-    assert len(generated.files) == 1 + 3 * 1 + 8 + 10 + 14 + 1 + 16 + 1 + 1
-    assert "assets/playbookgen.css" in generated.files
+    files = set(generated.files)
+    fixed = {"index.md", "stages/index.md", "roles/index.md", "objections/index.md", "retros/index.md", "tags.md",
+             "plays/index.md", "competitors/index.md", "insights.md", "actions.md", "feed.xml",
+             "exports/lessons.csv", "exports/lessons.json", "assets/playbookgen.css"}
+    assert fixed <= files
+    assert len([f for f in files if f.startswith("stages/")]) == 1 + 8
+    assert len([f for f in files if f.startswith("roles/")]) == 1 + 10
+    assert len([f for f in files if f.startswith("objections/")]) == 1 + 14
+    assert len([f for f in files if f.startswith("retros/")]) == 1 + 16
+    assert len([f for f in files if f.startswith("plays/")]) == 1 + 4  # the sample's four recurring plays
