@@ -146,9 +146,9 @@ def test_home_page_counts_and_recent_retros(site, playbook):
     _, out = site
     md = (site[0] / "build/docs/index.md").read_text(encoding="utf-8")
     counts = playbook.outcomes
-    row = (f"| 16 | {len(playbook.entries)} | {counts['won']} | {counts['lost']} | "
-           f"{counts['no-decision']} | {counts['open']} |")
-    assert row in md
+    assert f"**16 retros** with\n**{len(playbook.entries)} lessons**" in md
+    for outcome in ("won", "lost", "no-decision", "open"):  # one card per outcome: count, then badge
+        assert f'<span class="pb-count">{counts[outcome]}</span>\n    <span class="pb-badge pb-outcome--{outcome}"' in md
     newest = playbook.retros[0]
     assert f"[{newest.deal.codename}](retros/{newest.id}.md)" in md
     html = (out / "index.html").read_text(encoding="utf-8")

@@ -63,9 +63,10 @@ def test_stage_page_groups_lessons_by_role_with_card_details(playbook, write_ret
     assert page.index("## Account Executive") < page.index("## Sales Engineer")
     card = page[page.index("## Sales Engineer") :]
     assert "[Send the security pack before the first demo](../retros/heron.md#l1)" in card
-    assert ":material-alert-circle: Missed" in card
-    assert "Objection: [Security / compliance](../objections/security-compliance.md)" in card
-    assert "Deal: [Heron](../retros/heron.md) (lost, 2024-05-02)" in card
+    assert ":material-alert-circle: Missed</span>" in card  # result badge
+    assert ":material-shield-alert-outline: [Security / compliance](../objections/security-compliance.md)</span>" in card
+    assert "Deal: [Heron](../retros/heron.md) · 2024-05-02" in card
+    assert ":material-close-octagon-outline: Lost</span>" in card  # deal outcome badge
     assert "Security reviewers met us in week ten." in card
     assert "Second paragraph" not in page
 
@@ -89,7 +90,8 @@ def test_objection_page_splits_by_result_and_lists_decided_deals(playbook, write
     assert "Quote list price with a documented discount path" in page
     assert "## What worked" not in page
     decided = page[page.index("## Deals decided on this") :]
-    assert "| 2024-05-02 | [Heron](../retros/heron.md) | Lost | Negotiation & procurement |" in decided
+    assert "| 2024-05-02 | [Heron](../retros/heron.md) | " in decided
+    assert ":material-close-octagon-outline: Lost</span> | Negotiation & procurement |" in decided
 
 
 def test_group_without_lessons_says_how_to_add_one(playbook, write_retro):
