@@ -33,6 +33,12 @@ class Playbook:
     decided_by: dict[str, list[Retro]] = field(default_factory=dict)  # objection -> retros it decided
     outcomes: Counter[str] = field(default_factory=Counter)
 
+    def entries_for(self, dimension: str, slug: str) -> list[Entry]:
+        """Every lesson filed under one stage, role or objection, each once, in corpus order."""
+        groups = {"stages": self.by_stage, "roles": self.by_role, "objections": self.by_objection}[dimension]
+        found = {(e.retro.id, e.lesson.id): e for entries in groups[slug].values() for e in entries}
+        return [e for e in self.entries if (e.retro.id, e.lesson.id) in found]
+
     def count(self, dimension: str, slug: str) -> int:
         groups = {"stages": self.by_stage, "roles": self.by_role, "objections": self.by_objection}[dimension]
         return len({(e.retro.id, e.lesson.id) for entries in groups[slug].values() for e in entries})

@@ -189,7 +189,9 @@ def test_internal_build_has_no_account_and_no_trace_of_team_retros(sites):
     glance = home[home.index('id="at-a-glance"') :]
     glance = glance[: glance.index("<h2")]  # up to the next section
     counts = re.findall(r"\d+", re.sub(r"<[^>]+>", " ", glance))  # the summary line and the outcome cards
-    assert counts == ["2", "2", "1", "1", "0", "0"]  # retros, lessons, won, lost, no decision, open: no trace of Kingfisher
+    # retros, lessons, won, lost, no decision, open, then the win rate's n = 2 closed and its threshold 5
+    assert counts[:6] == ["2", "2", "1", "1", "0", "0"]  # no trace of Kingfisher
+    assert "(n=2)" in glance
 
 
 def test_public_build_shows_only_public_retros_without_people_or_values(sites):

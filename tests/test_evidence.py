@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 import textwrap
 from pathlib import Path
 from xml.etree import ElementTree
@@ -98,6 +99,10 @@ def docs(root: Path) -> Path:
         result = CliRunner().invoke(cli, ["-C", str(root), "build", "--audience", "team"])
     assert result.exit_code == 0, result.output
     return root / "build/docs"
+
+
+def _copy(root: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(root, tmp_path / "copy", ignore=shutil.ignore_patterns("build", "site")))
 
 
 def page(docs: Path, path: str) -> str:
@@ -210,6 +215,7 @@ def test_feed_is_valid_atom_with_one_entry_per_retro(docs):
 
 def test_internal_feed_and_exports_are_audience_aware(root, tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", TODAY_EPOCH)
+    root = _copy(root, tmp_path)  # other tests read the team edition in the shared root's build/docs
     site = tmp_path / "site"
     result = CliRunner().invoke(cli, ["-C", str(root), "build", "--audience", "public", "--site-dir", str(site)])
     assert result.exit_code == 0, result.output
@@ -217,3 +223,34 @@ def test_internal_feed_and_exports_are_audience_aware(root, tmp_path, monkeypatc
     assert "Won Queen" in feed and "Rook" not in feed
     assert "Ana Lima" not in (site / "actions/index.html").read_text(encoding="utf-8")
     assert "queen" in (site / "exports/lessons.csv").read_text(encoding="utf-8")
+
+
+def test_stage_and_objection_pages_rank_plays_and_list_ungrouped_lessons(docs):
+    closing = page(docs, "stages/closing.md")
+    plays = closing[closing.index("## Plays ranked by evidence"):closing.index("**Deals with lessons at this stage:**")]
+    assert "[Agree a mutual close plan](../plays/mutual-close-plan.md) | 2 |" in plays
+    discovery = page(docs, "stages/discovery.md")
+    assert "[Meet the economic buyer first](../plays/eb-access.md)" in discovery
+    competitor = page(docs, "objections/competitor.md")
+    assert "**Not yet grouped**" in competitor and "[Benchmark against the incumbent](../retros/rook.md#l2)" in competitor
+    timing = page(docs, "objections/timing.md")
+    assert "**Deals with lessons on this objection:** **1** won" in timing
+    assert "- Ana Lima (Account Executive): 1 won deal" in timing
+
+
+def test_lesson_cards_show_age_and_freshness(docs):
+    discovery = page(docs, "stages/discovery.md")
+    bishop = discovery[discovery.index("(../retros/bishop.md#l1)"):]
+    assert 'class="pb-badge pb-fresh--stale"' in bishop[: bishop.index("Deal:")]
+    assert "2023-01-10 · 46 months ago" in bishop
+    proposal = page(docs, "stages/proposal.md")
+    assert "pb-fresh--retired" in proposal
+
+
+def test_public_edition_hides_who_to_ask(root, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", TODAY_EPOCH)
+    root = _copy(root, tmp_path)
+    result = CliRunner().invoke(cli, ["-C", str(root), "generate", "--audience", "public"])
+    assert result.exit_code == 0, result.output
+    proposal = (root / "build/docs/stages/proposal.md").read_text(encoding="utf-8")
+    assert "People are not named in this edition." in proposal

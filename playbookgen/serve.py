@@ -1,0 +1,416 @@
+"""`playbookgen serve`: a live preview that regenerates the pages when a source changes.
+
+Two pieces, both libraries:
+
+- MkDocs' own development server (`mkdocs.commands.serve.serve`, dirty builds) serves the site, watches the
+  generated docs folder and mkdocs.yml, rebuilds the pages whose Markdown changed and reloads the browser.
+- watchfiles threads watch the playbook's sources (retros/, site_config/, templates/, pages/ and
+  mkdocs.yml). On a change, the pipeline generates every page and `write_tree` updates the docs folder; it
+  rewrites only the files whose content changed, so MkDocs rebuilds only those pages. When the sources have
+  errors, the diagnostics are printed and nothing is written: the preview keeps showing the last good
+  build.
+
+The navigation is handed to MkDocs as a list that is updated in place when it changes (a new stage in the
+taxonomy): MkDocs re-reads its configuration with that same list on every rebuild. Because a dirty build
+re-renders only modified pages, a change to the navigation or to mkdocs.yml marks every page as modified, so
+that every page picks it up (a full rebuild).
+
+Registered as a command by cli.py (`cli.add_command(serve)`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from playbookgen import pipeline, report
+from playbookgen.audience import AUDIENCES
+from playbookgen.diagnostics import summary
+from playbookgen.publish import PublishError, write_tree
+from playbookgen.settings import Layout, SettingsError
+
+WATCHED_DIRS = ("retros", "site_config", "templates", "pages")
+PLUGIN = "playbookgen"
+# Generated pages larger than this (the stage, role and objection pages of a large playbook: megabytes of
+# lesson cards) take MkDocs seconds each to render. An edit writes the smaller pages first (the edited retro's
+# own page) and the larger ones after MkDocs has rebuilt and reloaded those.
+QUICK_PAGE_BYTES = 64 * 1024
+
+
+def _say(message: str) -> None:
+    click.echo(f"serve: {message}", err=True)
+
+
+class Regenerator:
+    """Generate the pages and write the ones that changed; never write when the sources have errors."""
+
+    def __init__(self, root: Path, audience: str | None, strict: bool, nav: list[dict[str, Any]]) -> None:
+        self.root = root
+        self.audience = audience
+        self.strict = strict
+        self.nav = nav  # the very list MkDocs' configuration holds: updated in place
+        self.docs_dir: Path | None = None
+        self.lock = threading.Lock()
+        self.builds: Builds | None = None  # set once MkDocs serves: then large pages are written last
+
+    def run(self, refresh_all: bool = False) -> bool:
+        """One regeneration; True when the docs folder now holds the current sources' pages."""
+        with self.lock:
+            started = time.monotonic()
+            generated = pipeline.generate(self.root, self.audience)
+            took = time.monotonic() - started
+            diagnostics = generated.checked.diagnostics
+            for line in report.as_text(diagnostics.sorted()):
+                click.echo(line, err=True)
+            if diagnostics:
+                click.echo(summary(diagnostics), err=True)
+            if diagnostics.failed(self.strict) or not generated.files:
+                _say("nothing written: the preview keeps showing the last good build; fix the errors above")
+                return False
+            first = self.docs_dir is None
+            try:
+                docs_dir = generated.checked.layout.docs_dir()
+                if not first and docs_dir != self.docs_dir:
+                    _say(
+                        f"docs_dir changed to {docs_dir}: restart playbookgen serve (the server watches "
+                        f"{self.docs_dir})"
+                    )
+                if not first and self.builds is not None:
+                    self._write_quick_pages_first(docs_dir, generated.files)
+                written = write_tree(docs_dir, generated.files)
+                rebuild_all = not first and (refresh_all or self.nav != generated.nav)
+                self.nav[:] = generated.nav  # in place: MkDocs' next rebuild reads this very list
+                if rebuild_all:
+                    _touch_pages(docs_dir)
+            except (PublishError, SettingsError, OSError) as exc:
+                _say(f"error: {exc}")
+                return False
+            self.docs_dir = docs_dir
+            assert generated.view is not None
+            view = generated.view
+            done = written.written, written.removed
+            what = f"{len(done[0])} written, {len(done[1])} removed" if any(done) else "no change"
+            extra = "; every page will be rebuilt" if rebuild_all else ""
+            _say(
+                f"generated {len(view.retros)} retros for the {view.audience} audience in "
+                f"{took:.2f}s: {what}{extra}"
+            )
+            return True
+
+    def _write_quick_pages_first(self, docs_dir: Path, files: dict[str, bytes]) -> None:
+        """Write every change except to the large pages; return when MkDocs has rebuilt and shown it."""
+        assert self.builds is not None
+        quick = dict(files)
+        held = 0
+        for relative, content in files.items():
+            if len(content) > QUICK_PAGE_BYTES:
+                try:
+                    quick[relative] = (docs_dir / relative).read_bytes()  # unchanged for now
+                except OSError:
+                    del quick[relative]  # a new large page: it comes with the rest
+                held += quick.get(relative) != content
+        if not held:
+            return
+        before = self.builds.started
+        written = write_tree(docs_dir, quick)
+        if not (written.written or written.removed):
+            return
+        _say(f"{len(written.written)} page(s) written first, {held} large page(s) after MkDocs shows them")
+        self.builds.wait_for_one_after(before, timeout=20.0)
+        time.sleep(0.5)  # let the reloading browsers fetch the page before the next, longer rebuild
+
+
+class Builds:
+    """MkDocs' (re)builds as its log reports them: how many started and how many ended."""
+
+    STARTED = "Building documentation..."
+    ENDED = ("Documentation built in ", "An error happened during the rebuild")
+
+    def __init__(self) -> None:
+        self.condition = threading.Condition()
+        self.started = 0
+        self.ended = 0
+        self.closed = False
+
+    def note(self, message: str) -> None:
+        with self.condition:
+            if message == self.STARTED:
+                self.started += 1
+            elif message.startswith(self.ENDED[0]) or self.ENDED[1] in message:
+                self.ended += 1
+                self.condition.notify_all()
+
+    def wait_for_one_after(self, started: int, timeout: float) -> bool:
+        """Wait until a build that started after the count `started` has ended (False on timeout or once
+        the server has stopped)."""
+        with self.condition:
+            done = self.condition.wait_for(
+                lambda: self.closed or (self.started > started and self.ended >= self.started),
+                timeout=timeout,
+            )
+            return done and not self.closed
+
+    def close(self) -> None:
+        with self.condition:
+            self.closed = True
+            self.condition.notify_all()
+
+
+def _touch_pages(docs_dir: Path) -> None:
+    """Mark every Markdown page as modified, so that MkDocs' dirty build re-renders it."""
+    now = time.time()
+    for path in docs_dir.rglob("*.md"):
+        os.utime(path, (now, now))
+
+
+class Watcher:
+    """watchfiles threads over the playbook's sources; a worker thread regenerates after every burst.
+
+    One thread watches the source folders recursively, another the root folder alone (mkdocs.yml, and the
+    source folders appearing or disappearing: then the first thread is restarted on the new set).
+    """
+
+    def __init__(self, layout: Layout, regenerate: Callable[[bool], bool]) -> None:
+        self.layout = layout
+        self.regenerate = regenerate
+        self.stop = threading.Event()
+        self.pending = threading.Event()
+        self.refresh_all = False
+        self.tree_stop = threading.Event()
+        self.tree_folders: list[Path] | None = None  # None: not started yet
+        self.threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        self._spawn(self._work, "playbookgen-regenerate")
+        self._spawn(self._watch_root, "playbookgen-watch-root")
+        self._start_tree()
+
+    def close(self, timeout: float = 3.0) -> None:
+        self.stop.set()
+        self.tree_stop.set()
+        self.pending.set()
+        deadline = time.monotonic() + timeout
+        for thread in self.threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+    def _spawn(self, target: Callable[..., None], name: str, *args: Any) -> None:
+        thread = threading.Thread(target=target, args=args, name=name, daemon=True)
+        self.threads.append(thread)
+        thread.start()
+
+    def _start_tree(self) -> bool:
+        """(Re)start the source watcher when the set of source folders changed; True when it did."""
+        folders = [self.layout.root / name for name in WATCHED_DIRS if (self.layout.root / name).is_dir()]
+        if folders == self.tree_folders:
+            return False
+        self.tree_folders = folders
+        self.tree_stop.set()
+        self.tree_stop = threading.Event()
+        if folders:
+            self._spawn(self._watch_tree, "playbookgen-watch-sources", folders, self.tree_stop)
+        return True
+
+    def _request(self, refresh_all: bool = False) -> None:
+        self.refresh_all = self.refresh_all or refresh_all
+        self.pending.set()
+
+    def _watch_tree(self, folders: list[Path], stop: threading.Event) -> None:
+        from watchfiles import watch
+
+        for _changes in watch(*folders, stop_event=stop, debounce=400, step=50, raise_interrupt=False):
+            self._request()
+
+    def _watch_root(self) -> None:
+        from watchfiles import watch
+
+        names = {*WATCHED_DIRS, "mkdocs.yml"}
+        for changes in watch(
+            self.layout.root,
+            watch_filter=lambda _change, path: Path(path).name in names,
+            recursive=False,
+            stop_event=self.stop,
+            debounce=400,
+            step=50,
+            raise_interrupt=False,
+        ):
+            changed = {Path(path).name for _change, path in changes}
+            moved = bool(changed & set(WATCHED_DIRS)) and self._start_tree()  # a folder came or went
+            if moved or "mkdocs.yml" in changed:
+                self._request(refresh_all="mkdocs.yml" in changed)
+
+    def _work(self) -> None:
+        while True:
+            self.pending.wait()
+            if self.stop.is_set():
+                return
+            self.pending.clear()
+            refresh_all, self.refresh_all = self.refresh_all, False
+            try:
+                self.regenerate(refresh_all)
+            except Exception as exc:  # a bug must not end the preview: report it, keep watching
+                _say(f"regeneration failed: {type(exc).__name__}: {exc}")
+
+
+class _MkDocsLog(logging.Handler):
+    """MkDocs' messages on stderr, prefixed like `playbookgen build` prints them."""
+
+    QUIET = "A 'dirty' build is being performed"  # said on every rebuild; dirty builds are the design
+
+    def __init__(self, builds: Builds) -> None:
+        super().__init__(logging.INFO)
+        self.builds = builds
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        self.builds.note(message)
+        if self.QUIET in message:
+            return
+        level = "" if record.levelno == logging.INFO else f"{record.levelname.lower()}: "
+        click.echo(f"mkdocs: {level}{message}", err=True)
+
+
+@contextmanager
+def _mkdocs_logging(builds: Builds) -> Iterator[None]:
+    logger = logging.getLogger("mkdocs")
+    handler = _MkDocsLog(builds)
+    level, propagate = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = propagate
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """`kill` stops the preview as cleanly as Ctrl-C does."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _port_problem(host: str, port: int) -> str | None:
+    """Why the server could not listen on host:port, found before the (long) first build."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        return f"unknown host {host!r}: {exc.strerror}"
+    family, _type, _proto, _name, address = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server itself does
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            return exc.strerror or str(exc)
+    return None
+
+
+def _mkdocs_nav_and_plugin(config_file: Path) -> tuple[bool, bool]:
+    """(mkdocs.yml sets its own nav, the sanitiser plugin is active); raises on a broken configuration."""
+    from mkdocs.config import load_config
+
+    config = load_config(config_file=str(config_file))
+    return bool(config.nav), PLUGIN in config.plugins
+
+
+@click.command()
+@click.option(
+    "--audience",
+    type=click.Choice(AUDIENCES),
+    default=None,
+    help="Who the preview is for: team, internal or public (default: default_audience in "
+    "site_config/playbook.yml).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port.")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors: a warning keeps the last good build.")
+@click.pass_obj
+def serve(root: Path, audience: str | None, host: str, port: int, strict: bool) -> None:
+    """Preview the playbook at http://HOST:PORT/, regenerated and reloaded on every change.
+
+    Watches retros/, site_config/, templates/, pages/ and mkdocs.yml. A change with errors prints them and
+    leaves the preview on the last good build. Not for publishing: no leak check, no strict MkDocs build
+    (use `playbookgen build`). Ctrl-C stops it.
+    """
+    try:
+        with _sigterm_as_interrupt():
+            _serve(Path(root), audience, host, port, strict)
+    except KeyboardInterrupt:
+        pass  # MkDocs stops its server on Ctrl-C; an interrupt before or during the first build lands here
+    _say("stopped")
+    sys.exit(0)
+
+
+def _serve(root: Path, audience: str | None, host: str, port: int, strict: bool) -> None:
+    layout = Layout(root)
+    problem = _port_problem(host, port)
+    if problem is not None:
+        _say(f"error: cannot listen on {host}:{port}: {problem}")
+        sys.exit(1)
+    nav: list[dict[str, Any]] = []
+    regenerator = Regenerator(root, audience, strict, nav)
+    if not regenerator.run():
+        _say("nothing to serve yet: fix the errors above, then run playbookgen serve again")
+        sys.exit(1)
+
+    from mkdocs.commands.serve import serve as mkdocs_serve
+    from mkdocs.exceptions import Abort, ConfigurationError
+
+    builds = Builds()
+    with _mkdocs_logging(builds):
+        try:
+            own_nav, sanitised = _mkdocs_nav_and_plugin(layout.mkdocs_yml)
+        except (Abort, ConfigurationError) as exc:
+            _say(f"error: mkdocs.yml: {exc}")
+            sys.exit(1)
+        if not sanitised:
+            _say(
+                f"warning: mkdocs.yml does not list the '{PLUGIN}' plugin, so raw HTML in retros is NOT "
+                f"sanitised in this preview; add '- {PLUGIN}' under plugins: (playbookgen build adds it)"
+            )
+        overrides: dict[str, Any] = {} if own_nav else {"nav": nav}
+        regenerator.builds = builds
+        watcher = Watcher(layout, regenerator.run)
+        watcher.start()
+        _say(f"watching {', '.join(WATCHED_DIRS)} and mkdocs.yml; first build of the site...")
+        try:
+            mkdocs_serve(
+                config_file=str(layout.mkdocs_yml),
+                livereload=True,
+                build_type="dirty",
+                dev_addr=f"{host}:{port}",
+                **overrides,
+            )
+        except (Abort, ConfigurationError) as exc:
+            _say(f"error: {exc}")
+            sys.exit(1)
+        except OSError as exc:
+            _say(f"error: cannot serve on {host}:{port}: {exc}")
+            sys.exit(1)
+        finally:
+            builds.close()
+            watcher.close()

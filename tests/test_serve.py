@@ -1,0 +1,146 @@
+"""`playbookgen serve`, end to end: a real server on a free port, a real edit, a bounded wait for the page."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+
+import pytest
+
+from tests.conftest import REPO, copy_skeleton
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT to the server")
+
+# Registers the command the way cli.py will (cli.add_command(serve)). SIGINT is set to raise
+# KeyboardInterrupt as at an interactive terminal, in case the test runner was started in the background
+# (a shell starts background jobs with SIGINT ignored, and children inherit that).
+LAUNCH = (
+    "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "from playbookgen.cli import cli; from playbookgen.serve import serve; cli.add_command(serve); "
+    "cli(sys.argv[1:], prog_name='playbookgen')"
+)
+RETRO = "retros/2025/2025-03-11-falcon.md"
+OLD_TITLE = "### L1 Trade the POC for access to the economic buyer"
+NEW_TITLE = "Trade the free POC for a meeting with the signer"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode("utf-8")
+    except urllib.error.HTTPError as exc:
+        return exc.code, ""
+    except OSError:
+        return 0, ""
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float, step: float = 0.1) -> float | None:
+    """Seconds until `condition()` held, or None when it did not within `timeout`."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if condition():
+            return time.monotonic() - started
+        time.sleep(step)
+    return None
+
+
+def test_serve_regenerates_on_edit_keeps_last_good_build_and_stops_on_ctrl_c(tmp_path):
+    root = copy_skeleton(tmp_path / "pb", with_retros=True)
+    retro = root / RETRO
+    original = retro.read_text(encoding="utf-8")
+    assert OLD_TITLE in original and "  outcome: lost\n" in original
+    port = _free_port()
+    page = f"http://127.0.0.1:{port}/retros/2025-03-11-falcon/"
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-c", LAUNCH, "-C", str(root), "serve", "--port", str(port)],
+            cwd=REPO,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        up = _wait_for(lambda: _get(f"http://127.0.0.1:{port}/")[0] == 200, timeout=60, step=0.2)
+        assert up is not None, f"the server never answered:\n{log.read_text()}"
+        status, html = _get(page)
+        assert status == 200 and "Trade the POC for access to the economic buyer" in html
+        time.sleep(1.0)  # MkDocs' poller takes its first snapshot of the docs folder after serving
+
+        retro.write_text(original.replace(OLD_TITLE, f"### L1 {NEW_TITLE}"), encoding="utf-8")
+        latency = _wait_for(lambda: NEW_TITLE in _get(page)[1], timeout=20)
+        assert latency is not None, f"the edit never appeared:\n{log.read_text()}"
+        print(f"edit visible after {latency:.2f}s (sample playbook)")
+
+        retro.write_text(
+            original.replace(OLD_TITLE, f"### L1 {NEW_TITLE}").replace(
+                "  outcome: lost\n", "  outcome: lsot\n"
+            ),
+            encoding="utf-8",
+        )
+        diagnostic = f"{RETRO}:10: error: deal.outcome: unknown outcome 'lsot'"
+        assert _wait_for(lambda: "the last good build" in log.read_text(), timeout=20) is not None, (
+            log.read_text()
+        )
+        assert diagnostic in log.read_text()
+        time.sleep(1.5)  # long enough for MkDocs to have rebuilt, had anything been written
+        status, html = _get(page)
+        assert status == 200 and NEW_TITLE in html  # the last good build
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            code = server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+            code = None
+    output = log.read_text()
+    assert code == 0, output
+    assert "Traceback" not in output, output
+    assert "serve: stopped" in output
+
+
+def test_serve_refuses_a_busy_port_before_building(tmp_path):
+    root = copy_skeleton(tmp_path / "pb", with_retros=True)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-c", LAUNCH, "-C", str(root), "serve", "--port", str(port)],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (root / "build").exists()  # nothing generated
+
+
+def test_serve_with_errors_at_start_lists_them_and_serves_nothing(tmp_path):
+    root = copy_skeleton(tmp_path / "pb", with_retros=True)
+    retro = root / RETRO
+    retro.write_text(retro.read_text(encoding="utf-8").replace("outcome: lost", "outcome: lsot"), "utf-8")
+    result = subprocess.run(
+        [sys.executable, "-c", LAUNCH, "-C", str(root), "serve", "--port", str(_free_port())],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert f"{RETRO}:10: error: deal.outcome: unknown outcome 'lsot'" in result.stderr
+    assert "nothing to serve yet" in result.stderr
