@@ -16,6 +16,8 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
+import ahocorasick
+
 from playbookgen.model import Deal, Lesson, Money, Person, Retro
 from playbookgen.settings import SiteConfig
 from playbookgen.taxonomy import Taxonomy
@@ -47,31 +49,69 @@ def for_audience(retros: list[Retro], audience: str, taxonomy: Taxonomy, config:
     excluded = [r for r in retros if r.visibility not in VISIBLE_TO[audience]]
     if audience == "team":
         return AudienceView(audience, visible, excluded, [])
-    accounts = _account_replacements(visible, excluded)
-    people = _people_replacements(retros, taxonomy) if audience == "public" else {}
+    accounts = _Replacer(_account_replacements(visible, excluded), ignore_case=True)
+    people = (
+        _Replacer(_people_replacements(retros, taxonomy), ignore_case=False) if audience == "public" else None
+    )
     redacted = [_redact(r, audience, accounts, people, taxonomy, config) for r in visible]
     return AudienceView(audience, redacted, excluded, _forbidden(retros, excluded, redacted, audience))
 
 
 class _Replacer:
-    """Replaces whole-word occurrences of several phrases at once, longest phrase first."""
+    """Replaces whole-word occurrences of many phrases at once, leftmost and longest first.
+
+    Built once per build (an Aho-Corasick automaton over every phrase), then run over each text: the cost
+    grows with the text, not with the number of accounts or people.
+    """
 
     def __init__(self, table: dict[str, str], ignore_case: bool) -> None:
-        self.table = {(k.casefold() if ignore_case else k): v for k, v in table.items()}
         self.ignore_case = ignore_case
-        phrases = sorted(table, key=len, reverse=True)
-        body = "|".join(re.escape(p) for p in phrases)
-        flags = re.IGNORECASE if ignore_case else 0
-        self.pattern = re.compile(rf"(?<!\w)(?:{body})(?!\w)", flags) if phrases else None
+        self.table = {self._key(k): v for k, v in table.items() if k}
+        self.automaton = ahocorasick.Automaton()
+        for key in self.table:
+            self.automaton.add_word(key, key)
+        if self.table:
+            self.automaton.make_automaton()
+        self._fallback: re.Pattern[str] | None = None
 
-    def __call__(self, text: str) -> str:
-        if self.pattern is None or not text:
+    def _key(self, text: str) -> str:
+        return text.lower() if self.ignore_case else text
+
+    def __call__(self, text: str, overrides: dict[str, str] | None = None) -> str:
+        if not self.table or not text:
             return text
-        return self.pattern.sub(self._replacement, text)
+        haystack = self._key(text)
+        if len(haystack) != len(text):  # lower-casing changed lengths (rare letters): use a regex instead
+            return self._regex().sub(lambda m: self._replacement(self._key(m.group(0)), overrides), text)
+        matches = sorted(
+            (
+                (end - len(key) + 1, end + 1, key)
+                for end, key in self.automaton.iter(haystack)
+                if _is_word(haystack, end - len(key) + 1, end + 1)
+            ),
+            key=lambda m: (m[0], m[0] - m[1]),
+        )
+        out, position = [], 0
+        for start, stop, key in matches:
+            if start >= position:
+                out += [text[position:start], self._replacement(key, overrides)]
+                position = stop
+        return "".join(out) + text[position:] if out else text
 
-    def _replacement(self, match: re.Match[str]) -> str:
-        found = match.group(0)
-        return self.table[found.casefold() if self.ignore_case else found]
+    def _replacement(self, key: str, overrides: dict[str, str] | None) -> str:
+        return overrides[key] if overrides and key in overrides else self.table[key]
+
+    def _regex(self) -> re.Pattern[str]:
+        if self._fallback is None:
+            body = "|".join(re.escape(k) for k in sorted(self.table, key=len, reverse=True))
+            self._fallback = re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE if self.ignore_case else 0)
+        return self._fallback
+
+
+def _is_word(text: str, start: int, stop: int) -> bool:
+    before = text[start - 1] if start > 0 else " "
+    after = text[stop] if stop < len(text) else " "
+    return not (before.isalnum() or before == "_") and not (after.isalnum() or after == "_")
 
 
 ANONYMOUS_ACCOUNT = "another customer"
@@ -117,8 +157,8 @@ def role_label(role: str, taxonomy: Taxonomy) -> str:
 def _redact(
     retro: Retro,
     audience: str,
-    accounts: dict[str, str],
-    people: dict[str, str],
+    accounts: _Replacer,
+    people: _Replacer | None,
     taxonomy: Taxonomy,
     config: SiteConfig,
 ) -> Retro:
@@ -127,12 +167,10 @@ def _redact(
     own.update(
         {p.name.split()[0]: role_label(p.role, taxonomy) for p in retro.team if len(p.name.split()) > 1}
     )
-    account_text = _Replacer(accounts, ignore_case=True)
-    people_text = _Replacer({**people, **own}, ignore_case=False) if audience == "public" else None
 
     def text(value: str) -> str:
-        value = account_text(value)
-        return people_text(value) if people_text else value
+        value = accounts(value)
+        return people(value, own) if people is not None else value
 
     lessons = {lesson.id: _redact_lesson(lesson, text) for lesson in retro.lessons}
     team = retro.team

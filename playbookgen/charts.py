@@ -17,6 +17,7 @@ from playbookgen.group import Playbook
 ROW_HEIGHT = 24
 LABEL_WIDTH = 190
 BAR_WIDTH = 360
+LEGEND_HEIGHT = 22
 
 
 @dataclass(frozen=True)
@@ -36,10 +37,10 @@ def outcomes_by_stage(playbook: Playbook) -> Chart:
     }
     counts = {s: c for s, c in counts.items() if c}
     widest = max((sum(c.values()) for c in counts.values()), default=1)
-    bars = []
+    bars = [_legend(OUTCOME_ORDER)]
     for i, (slug, outcome_counts) in enumerate(counts.items()):
         x = LABEL_WIDTH
-        y = i * ROW_HEIGHT
+        y = LEGEND_HEIGHT + i * ROW_HEIGHT
         bars.append(_label(stages.term(slug).name, y))
         for outcome in OUTCOME_ORDER:
             if outcome_counts[outcome]:
@@ -59,6 +60,7 @@ def outcomes_by_stage(playbook: Playbook) -> Chart:
         rows,
         bars,
         len(counts),
+        top_margin=LEGEND_HEIGHT,
     )
 
 
@@ -145,6 +147,17 @@ def win_rate_by_segment(playbook: Playbook) -> Chart:
         parts,
         len(segments),
     )
+
+
+def _legend(outcomes: tuple[str, ...]) -> str:
+    parts = []
+    for i, outcome in enumerate(outcomes):
+        x = LABEL_WIDTH + i * 95
+        parts.append(
+            f'<rect class="pb-{outcome}" x="{x}" y="4" width="12" height="12"></rect>'
+            f'<text class="pb-axis" x="{x + 16}" y="14">{html.escape(outcome)}</text>'
+        )
+    return "".join(parts)
 
 
 def _quarter(day: object) -> str:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
-from playbookgen import __version__, pipeline, report, writer_commands
-from playbookgen.audience import AUDIENCES
+from playbookgen import __version__, buildcache, pipeline, report, writer_commands
+from playbookgen.audience import AUDIENCES, AudienceView
 from playbookgen.diagnostics import Diagnostics, summary
 from playbookgen.init_command import init
 from playbookgen.leaks import scan_tree
 from playbookgen.publish import PublishError, write_tree
-from playbookgen.settings import SettingsError
+from playbookgen.serve import serve
+from playbookgen.settings import Layout, SettingsError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -103,7 +105,17 @@ AUDIENCE = click.option(
 
 
 def _generate(root: Path, strict: bool, audience: str | None, keep_going: bool = False) -> pipeline.Generated:
-    generated = pipeline.generate(root, audience, keep_going)
+    layout = Layout(root)
+    day = pipeline.today()
+    try:
+        docs_dir = layout.docs_dir()
+    except SettingsError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    key = buildcache.fingerprint(layout, audience, day)
+    if not keep_going and (hit := buildcache.load(docs_dir, key)) is not None:
+        return _up_to_date(layout, hit, strict, docs_dir)
+    generated = pipeline.generate(root, audience, keep_going, day)
     checked = generated.checked
     skipped = checked.skipped() if keep_going else []
     failed = _report(checked.diagnostics, strict)
@@ -111,22 +123,42 @@ def _generate(root: Path, strict: bool, audience: str | None, keep_going: bool =
     if blocked:
         click.echo("nothing published: fix the errors above first", err=True)
         sys.exit(1)
+    assert generated.view is not None
+    files = dict(generated.files)
+    if not keep_going:
+        files[buildcache.CACHE_FILE] = buildcache.encode(
+            key, generated.files, checked.diagnostics, generated.view, generated.nav
+        )
     try:
-        docs_dir = checked.layout.docs_dir()
-        report = write_tree(docs_dir, generated.files)
-    except (PublishError, SettingsError, OSError) as exc:
+        report = write_tree(docs_dir, files)
+    except (PublishError, OSError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    assert generated.view is not None
+    written = [p for p in report.written if p != buildcache.CACHE_FILE]
+    unchanged = [p for p in report.unchanged if p != buildcache.CACHE_FILE]
     click.echo(
         f"generated {len(generated.files)} files for the {generated.view.audience} audience "
         f"({_count(len(generated.view.retros), 'retro')}, {len(generated.view.excluded)} not visible to it) "
-        "in "
-        f"{checked.layout.relative(docs_dir)}: {len(report.written)} written, "
-        f"{len(report.unchanged)} unchanged, {len(report.removed)} removed",
+        f"in {layout.relative(docs_dir)}: {len(written)} written, {len(unchanged)} unchanged, "
+        f"{len(report.removed)} removed",
         err=True,
     )
     return generated
+
+
+def _up_to_date(layout: Layout, hit: dict[str, Any], strict: bool, docs_dir: Path) -> pipeline.Generated:
+    """No input changed since the last run: report its diagnostics again and write nothing."""
+    if _report(hit["diagnostics"], strict):
+        click.echo("nothing published: fix the errors above first", err=True)
+        sys.exit(1)
+    click.echo(
+        f"up to date: no input changed since the last run; {len(hit['sizes'])} files for the "
+        f"{hit['audience']} audience ({_count(hit['retros'], 'retro')}, {hit['excluded']} not visible to it) "
+        f"in {layout.relative(docs_dir)}: 0 written, {len(hit['sizes'])} unchanged, 0 removed",
+        err=True,
+    )
+    view = AudienceView(hit["audience"], [], [], hit["forbidden"])
+    return pipeline.Generated(pipeline.Checked(layout, hit["diagnostics"]), {}, view, hit["nav"])
 
 
 def _only_skipped(checked: pipeline.Checked, skipped: list[str], strict: bool) -> bool:
@@ -204,6 +236,7 @@ def build(root: Path, strict: bool, audience: str | None, site_dir: Path | None,
 
 
 cli.add_command(init)
+cli.add_command(serve)
 cli.add_command(writer_commands.new)
 cli.add_command(writer_commands.eject)
 cli.add_command(writer_commands.schema)

@@ -221,12 +221,14 @@ def _plays(entries: list[Entry], evidence: Evidence) -> list[Play]:
 
 def _competitors(playbook: Playbook) -> list[Competitor]:
     found: dict[str, Competitor] = {}
+    seen: set[tuple[str, str]] = set()  # (competitor slug, retro id)
     for retro in playbook.retros:  # newest first
         for competitor in retro.deal.competitors:
             slug = slugify(competitor.name) or "competitor"
             entry = found.setdefault(slug, Competitor(slug, competitor.name, []))
-            if retro in entry.retros:
+            if (slug, retro.id) in seen:
                 continue  # the same competitor listed twice on one deal
+            seen.add((slug, retro.id))
             entry.retros.append(retro)
             entry.they_won += competitor.result == "won"
             entry.entries.extend(

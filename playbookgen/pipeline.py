@@ -98,7 +98,9 @@ def for_audience_of(checked: Checked, audience: str | None) -> tuple[AudienceVie
     return view, build_playbook(view.retros, everything.taxonomy, checked.config)
 
 
-def generate(root: Path, audience: str | None = None, keep_going: bool = False) -> Generated:
+def generate(
+    root: Path, audience: str | None = None, keep_going: bool = False, day: date | None = None
+) -> Generated:
     """Check, then render every page for one audience.
 
     Nothing is rendered when there is any error, unless `keep_going` is set: then retros with errors are
@@ -110,7 +112,7 @@ def generate(root: Path, audience: str | None = None, keep_going: bool = False) 
     if checked.playbook is None or blocking:
         return Generated(checked)
     view, playbook = for_audience_of(checked, audience)
-    day = today()
+    day = day or today()
     try:
         pages = render_pages(playbook, checked.layout.templates, view.audience, day)
     except TemplateProblem as problem:

@@ -5,6 +5,7 @@ A template in the playbook's templates/ wins over the packaged default of the sa
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import posixpath
@@ -155,9 +156,18 @@ def navigation(playbook: Playbook) -> list[dict[str, Any]]:
 def _url(context: Context, target: str) -> str:
     """A relative link from the page being rendered to `target` (a docs-dir path, optional #anchor)."""
     path, _, anchor = target.partition("#")
-    here = posixpath.dirname(context["page_path"])
-    relative = posixpath.relpath(path, here or ".")
+    relative = _relative(path, posixpath.dirname(context["page_path"]))
     return f"{relative}#{anchor}" if anchor else relative
+
+
+@functools.lru_cache(maxsize=65536)
+def _relative(path: str, here: str) -> str:
+    """posixpath.relpath without its os.getcwd() calls: both paths are relative to the docs folder."""
+    target, base = path.split("/"), [part for part in here.split("/") if part]
+    common = 0
+    while common < min(len(target) - 1, len(base)) and target[common] == base[common]:
+        common += 1
+    return "/".join([".."] * (len(base) - common) + target[common:])
 
 
 def yaml_scalar(value: object) -> str:

@@ -15,6 +15,10 @@ taxonomy): MkDocs re-reads its configuration with that same list on every rebuil
 re-renders only modified pages, a change to the navigation or to mkdocs.yml marks every page as modified, so
 that every page picks it up (a full rebuild).
 
+In a large playbook the stage, role and objection pages are megabytes each and take MkDocs seconds to render,
+so an edit is written in two steps: first every changed page up to QUICK_PAGE_BYTES (the edited retro's own
+page), then, once MkDocs' log says that rebuild is done, the large pages.
+
 Registered as a command by cli.py (`cli.add_command(serve)`).
 """
 

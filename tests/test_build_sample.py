@@ -161,6 +161,18 @@ def test_rebuild_without_changes_rewrites_nothing(site):
     before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in docs.rglob("*") if p.is_file() and p.name != MARKER}
     result = CliRunner().invoke(cli, ["-C", str(root), "generate", "--audience", "team"])
     assert result.exit_code == 0, result.output
-    assert f"generated {len(before)} files" in result.stderr and " 0 written, " in result.stderr
+    # Nothing changed since the build: the fingerprint matches and the pipeline does not even run.
+    assert result.stderr.startswith("up to date: no input changed since the last run;")
+    assert f"{len(before) - 1} files for the team audience" in result.stderr  # all but the cache file itself
+    assert " 0 written, " in result.stderr
     after = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in docs.rglob("*") if p.is_file() and p.name != MARKER}
     assert after == before
+    # Touching an input (same bytes) is not a change; editing one is: only the pages showing it are rewritten.
+    retro = root / "retros/2023/2023-11-09-wren.md"
+    retro.write_text(retro.read_text(encoding="utf-8").replace("Pembrook", "Pembrook", 1), encoding="utf-8")
+    assert CliRunner().invoke(cli, ["-C", str(root), "generate", "--audience", "team"]).stderr.startswith("up to date")
+    text = retro.read_text(encoding="utf-8")
+    retro.write_text(text.replace("## Lessons", "## Lessons\n\nEdited.", 1), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["-C", str(root), "generate", "--audience", "team"])
+    assert "generated" in result.stderr and " 1 written, " in result.stderr, result.stderr  # its own retro page
+    retro.write_text(text, encoding="utf-8")

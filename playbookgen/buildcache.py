@@ -1,0 +1,82 @@
+"""Warm runs: when no input changed since the last generate, skip the pipeline entirely.
+
+The fingerprint hashes everything a build depends on (the retros, site_config/, templates/, pages/,
+mkdocs.yml, playbookgen's own code and defaults, the audience and the reference date). It is stored with
+what a build needs afterwards (diagnostics, navigation, the leak check's forbidden strings, file sizes) in
+a dot-file of the generated folder, which MkDocs does not publish.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from playbookgen.audience import AudienceView, Forbidden
+from playbookgen.diagnostics import Diagnostic, Diagnostics, Level
+from playbookgen.settings import Layout
+
+CACHE_FILE = ".playbookgen-cache.json"
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def fingerprint(layout: Layout, audience: str | None, day: date) -> str:
+    digest = hashlib.sha256(f"{audience or ''}\0{day.isoformat()}\0".encode())
+    for base, folder in [
+        (_PACKAGE, _PACKAGE),
+        *((layout.root, layout.root / name) for name in ("retros", "site_config", "templates", "pages")),
+    ]:
+        for path in _files(folder):
+            digest.update(path.relative_to(base).as_posix().encode("utf-8", "surrogateescape") + b"\0")
+            digest.update(path.read_bytes())
+    if layout.mkdocs_yml.is_file():
+        digest.update(layout.mkdocs_yml.read_bytes())
+    return digest.hexdigest()
+
+
+def encode(
+    key: str, files: dict[str, bytes], diagnostics: Diagnostics, view: AudienceView, nav: list[dict[str, Any]]
+) -> bytes:
+    document = {
+        "fingerprint": key,
+        "audience": view.audience,
+        "retros": len(view.retros),
+        "excluded": len(view.excluded),
+        "sizes": {path: len(content) for path, content in files.items()},
+        "nav": nav,
+        "forbidden": [[f.text, f.reason] for f in view.forbidden],
+        "diagnostics": [[d.path, d.line, d.field, d.message, d.level.value, d.code] for d in diagnostics],
+    }
+    return json.dumps(document, ensure_ascii=False, sort_keys=True).encode("utf-8")
+
+
+def load(docs_dir: Path, key: str) -> dict[str, Any] | None:
+    """The cached run when the fingerprint matches and every generated file is there with its size."""
+    try:
+        document = json.loads((docs_dir / CACHE_FILE).read_text(encoding="utf-8"))
+        if document.get("fingerprint") != key:
+            return None
+        for path, size in document["sizes"].items():
+            if (docs_dir / path).stat().st_size != size:
+                return None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    document["diagnostics"] = Diagnostics(
+        Diagnostic(path, line, field, message, Level(level), code)
+        for path, line, field, message, level, code in document["diagnostics"]
+    )
+    document["forbidden"] = [Forbidden(text, reason) for text, reason in document["forbidden"]]
+    return document
+
+
+def _files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    found = []
+    for here, folders, names in os.walk(folder, followlinks=False):
+        folders[:] = sorted(n for n in folders if n != "__pycache__")
+        found += [Path(here, n) for n in sorted(names) if not n.endswith(".pyc")]
+    return found
