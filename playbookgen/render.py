@@ -28,7 +28,7 @@ from jinja2.runtime import Context
 from playbookgen.actions import roll_up
 from playbookgen.charts import objections_by_quarter, outcomes_by_stage, win_rate_by_segment
 from playbookgen.evidence import Outcomes, build_evidence
-from playbookgen.group import RESULT_BUCKETS, Playbook
+from playbookgen.group import RESULT_BUCKETS, Entry, Playbook
 from playbookgen.model import Money
 from playbookgen.vocabulary import CONFIDENCE, EVIDENCE, OUTCOMES, RESULTS
 
@@ -58,6 +58,7 @@ def environment(templates: list[Path]) -> Environment:
         autoescape=False,  # the output is Markdown; MkDocs escapes when it renders HTML
     )
     env.globals["url"] = _url
+    env.filters["by_title"] = _by_title
     env.filters.update(yaml=yaml_scalar, cell=_cell, link_text=_link_text, money=_money, oneline=_oneline)
     return env
 
@@ -178,6 +179,14 @@ def yaml_scalar(value: object) -> str:
         # Themes print front matter titles and tags without escaping: keep markup out of them.
         value = html.escape(value, quote=False)
     return json.dumps(value, ensure_ascii=False)
+
+
+def _by_title(entries: list[Entry]) -> list[tuple[str, list[Entry]]]:
+    """Lessons grouped by title, in first-seen order (the same play written up in several retros)."""
+    groups: dict[str, list[Entry]] = {}
+    for entry in entries:
+        groups.setdefault(entry.lesson.title, []).append(entry)
+    return list(groups.items())
 
 
 def _cell(value: object) -> str:

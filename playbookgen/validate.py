@@ -302,12 +302,13 @@ def _warn_partial_account_names(
         if len(w) >= 4 and w.casefold() not in _GENERIC_WORDS
     ][:1]
     if not words or words[0] not in text:
-        return  # the common case, without compiling a pattern per retro
-    known = [account, *front_matter.deal.account_aliases]
-    covered = re.compile("|".join(rf"(?<!\w){re.escape(k)}(?!\w)" for k in known), re.IGNORECASE)
-    remaining = covered.sub(" ", text)
+        return
+    # Plain string operations: a pattern compiled per retro overflows re's cache on large corpora.
+    remaining = text.casefold()
+    for known in sorted([account, *front_matter.deal.account_aliases], key=len, reverse=True):
+        remaining = remaining.replace(known.casefold(), " ")
     for word in words:
-        if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", remaining):
+        if _contains_word(remaining, word.casefold()):
             diagnostics.warning(
                 path,
                 lines.line(["deal", "account"]),
@@ -362,6 +363,16 @@ def _action(raw: RawAction, path: str, diagnostics: Diagnostics) -> Action:
             )
         text = (text[: due_match.start()] + text[due_match.end() :]).strip()
     return Action(text=text, done=raw.done, line=raw.line, owner=owner, due=due)
+
+
+def _contains_word(text: str, word: str) -> bool:
+    start = text.find(word)
+    while start != -1:
+        end = start + len(word)
+        if (start == 0 or not text[start - 1].isalnum()) and (end == len(text) or not text[end].isalnum()):
+            return True
+        start = text.find(word, start + 1)
+    return False
 
 
 def _mapping(value: Any) -> dict[str, Any]:
