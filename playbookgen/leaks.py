@@ -77,7 +77,13 @@ def scan_tree(folder: Path, forbidden: Iterable[Forbidden]) -> list[Leak]:
 
 
 def _views(text: str) -> list[str]:
-    views = [text, html.unescape(text)]
+    """The text as a reader, a JSON parser and a URL decoder would see it.
+
+    HTML-unescaping only rewrites entities, so the unescaped view
+    stands for the raw one too (except for the rare legacy entities written without ";"); the other views
+    exist only when their escapes are present.
+    """
+    views = [html.unescape(text) if "&" in text else text]
     if "\\" in text:
         views.append(html.unescape(_JSON_ESCAPE.sub(_json_char, text)))
     if "%" in text:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -38,7 +39,7 @@ class Checked:
 @dataclass
 class Generated:
     checked: Checked
-    files: dict[str, bytes] = field(default_factory=dict)
+    files: MutableMapping[str, bytes] = field(default_factory=dict)
     view: AudienceView | None = None
     nav: list[dict[str, Any]] = field(default_factory=list)
 
@@ -119,7 +120,7 @@ def generate(
         label = checked.layout.template_label(problem.template)
         checked.diagnostics.error(label, problem.line, None, problem.message, "template")
         return Generated(checked)
-    files = {path: text.encode("utf-8") for path, text in pages.items()}
+    files = pages
     files.update(_packaged_assets())
     try:
         site_url = checked.layout.site_url()

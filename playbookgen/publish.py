@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,7 +36,7 @@ _DRIVE = re.compile(r"^[A-Za-z]:")
 _MAX_NAME_BYTES = 200  # file systems allow 255; the temporary file's name adds a prefix and a suffix
 
 
-def create_files(target: Path, files: dict[str, bytes]) -> list[str]:
+def create_files(target: Path, files: Mapping[str, bytes]) -> list[str]:
     """Create new files below `target`; refuse (PublishError, nothing written) when any of them exists.
 
     Returns the created paths, sorted.
@@ -57,7 +58,7 @@ def create_files(target: Path, files: dict[str, bytes]) -> list[str]:
     return sorted(files)
 
 
-def write_tree(target: Path, files: dict[str, bytes]) -> WriteReport:
+def write_tree(target: Path, files: Mapping[str, bytes]) -> WriteReport:
     """Make `target` hold exactly `files` ({relative posix path: content}).
 
     Every path is checked before anything is written: one that could land outside `target` (absolute, '..',
@@ -102,7 +103,7 @@ def _replace(path: Path, content: bytes) -> None:
         raise
 
 
-def _check_paths(target: Path, files: dict[str, bytes]) -> None:
+def _check_paths(target: Path, files: Mapping[str, bytes]) -> None:
     """Refuse the whole tree when any path is unsafe or one file's path is another's folder."""
     folders = _parents(files)
     for relative in sorted(files):
@@ -132,7 +133,7 @@ def _path_problem(target: Path, relative: str) -> str | None:
     return None
 
 
-def _parents(files: dict[str, bytes]) -> set[str]:
+def _parents(files: Mapping[str, bytes]) -> set[str]:
     """Every folder the paths in `files` need ('a/b/c.md' needs 'a' and 'a/b')."""
     return {"/".join(parts[:i]) for parts in (r.split("/") for r in files) for i in range(1, len(parts))}
 

@@ -65,8 +65,8 @@ def environment(templates: list[Path]) -> Environment:
 
 def render_pages(
     playbook: Playbook, templates: list[Path], audience: str = "team", today: date | None = None
-) -> dict[str, str]:
-    """Every generated page as {path in docs dir: Markdown}, for the given audience.
+) -> dict[str, bytes]:
+    """Every generated page as {path in docs dir: UTF-8 Markdown}, for the given audience.
 
     `today` dates freshness and overdue actions (default: the newest retro's date, for stable output).
     """
@@ -94,11 +94,12 @@ def render_pages(
         "overall": Outcomes.of(playbook.retros),
         "today": today,
     }
-    pages: dict[str, str] = {}
+    pages: dict[str, bytes] = {}
 
     def page(path: str, template: str, **context: Any) -> None:
         try:
-            pages[path] = env.get_template(template).render(common, page_path=path, **context)
+            # Encoded at once: holding every page twice (text and bytes) would double peak memory.
+            pages[path] = env.get_template(template).render(common, page_path=path, **context).encode("utf-8")
         except TemplateNotFound as exc:
             raise TemplateProblem(template, None, f"template not found: {exc.name}") from None
         except TemplateSyntaxError as exc:
