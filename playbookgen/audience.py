@@ -15,12 +15,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import ahocorasick
 
 from playbookgen.model import Deal, Lesson, Money, Person, Retro
-from playbookgen.settings import SiteConfig
 from playbookgen.taxonomy import Taxonomy
+
+if TYPE_CHECKING:
+    from playbookgen.settings import SiteConfig
 
 AUDIENCES = ("team", "internal", "public")
 VISIBLE_TO = {

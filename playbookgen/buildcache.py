@@ -13,11 +13,13 @@ import json
 import os
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from playbookgen.audience import AudienceView, Forbidden
 from playbookgen.diagnostics import Diagnostic, Diagnostics, Level
-from playbookgen.settings import Layout
+from playbookgen.layout import Layout
+
+if TYPE_CHECKING:
+    from playbookgen.audience import AudienceView
 
 CACHE_FILE = ".playbookgen-cache.json"
 _PACKAGE = Path(__file__).resolve().parent
@@ -68,7 +70,6 @@ def load(docs_dir: Path, key: str) -> dict[str, Any] | None:
         Diagnostic(path, line, field, message, Level(level), code)
         for path, line, field, message, level, code in document["diagnostics"]
     )
-    document["forbidden"] = [Forbidden(text, reason) for text, reason in document["forbidden"]]
     return document
 
 

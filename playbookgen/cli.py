@@ -2,23 +2,48 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from playbookgen import __version__, buildcache, pipeline, report, writer_commands
-from playbookgen.audience import AUDIENCES, AudienceView
+from playbookgen import __version__, buildcache, report
+from playbookgen.audience import AUDIENCES, AudienceView, Forbidden
+from playbookgen.clock import today
 from playbookgen.diagnostics import Diagnostics, summary
-from playbookgen.init_command import init
-from playbookgen.leaks import scan_tree
+from playbookgen.layout import Layout, SettingsError
 from playbookgen.publish import PublishError, write_tree
-from playbookgen.serve import serve
-from playbookgen.settings import Layout, SettingsError
+from playbookgen.results import Checked, Generated
+
+# Commands defined in other modules are imported only when run: `playbookgen generate` on an unchanged
+# playbook then starts without loading Jinja, pydantic or MkDocs (see buildcache).
+LAZY_COMMANDS = {
+    "init": "playbookgen.init_command:init",
+    "new": "playbookgen.writer_commands:new",
+    "eject": "playbookgen.writer_commands:eject",
+    "schema": "playbookgen.writer_commands:schema",
+    "export": "playbookgen.writer_commands:export",
+    "serve": "playbookgen.serve:serve",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """click's documented pattern for lazily loaded subcommands."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in LAZY_COMMANDS:
+            module, _, attribute = LAZY_COMMANDS[name].partition(":")
+            command: click.Command = getattr(importlib.import_module(module), attribute)
+            return command
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="playbookgen")
 @click.option(
     "-C",
@@ -80,6 +105,8 @@ def check(root: Path, strict: bool, output: str) -> None:
 
     Exit 0 when clean (warnings allowed), 1 on any error (or any warning with --strict).
     """
+    from playbookgen import pipeline
+
     checked = pipeline.check(root)
     failed = _report(checked.diagnostics, strict, output)
     if checked.playbook is not None:
@@ -104,9 +131,9 @@ AUDIENCE = click.option(
 )
 
 
-def _generate(root: Path, strict: bool, audience: str | None, keep_going: bool = False) -> pipeline.Generated:
+def _generate(root: Path, strict: bool, audience: str | None, keep_going: bool = False) -> Generated:
     layout = Layout(root)
-    day = pipeline.today()
+    day = today()
     try:
         docs_dir = layout.docs_dir()
     except SettingsError as exc:
@@ -115,6 +142,8 @@ def _generate(root: Path, strict: bool, audience: str | None, keep_going: bool =
     key = buildcache.fingerprint(layout, audience, day)
     if not keep_going and (hit := buildcache.load(docs_dir, key)) is not None:
         return _up_to_date(layout, hit, strict, docs_dir)
+    from playbookgen import pipeline  # only when something changed: the pipeline is the expensive part
+
     generated = pipeline.generate(root, audience, keep_going, day)
     checked = generated.checked
     skipped = checked.skipped() if keep_going else []
@@ -146,7 +175,7 @@ def _generate(root: Path, strict: bool, audience: str | None, keep_going: bool =
     return generated
 
 
-def _up_to_date(layout: Layout, hit: dict[str, Any], strict: bool, docs_dir: Path) -> pipeline.Generated:
+def _up_to_date(layout: Layout, hit: dict[str, Any], strict: bool, docs_dir: Path) -> Generated:
     """No input changed since the last run: report its diagnostics again and write nothing."""
     if _report(hit["diagnostics"], strict):
         click.echo("nothing published: fix the errors above first", err=True)
@@ -157,11 +186,12 @@ def _up_to_date(layout: Layout, hit: dict[str, Any], strict: bool, docs_dir: Pat
         f"in {layout.relative(docs_dir)}: 0 written, {len(hit['sizes'])} unchanged, 0 removed",
         err=True,
     )
-    view = AudienceView(hit["audience"], [], [], hit["forbidden"])
-    return pipeline.Generated(pipeline.Checked(layout, hit["diagnostics"]), {}, view, hit["nav"])
+    forbidden = [Forbidden(text, reason) for text, reason in hit["forbidden"]]
+    view = AudienceView(hit["audience"], [], [], forbidden)
+    return Generated(Checked(layout, hit["diagnostics"]), {}, view, hit["nav"])
 
 
-def _only_skipped(checked: pipeline.Checked, skipped: list[str], strict: bool) -> bool:
+def _only_skipped(checked: Checked, skipped: list[str], strict: bool) -> bool:
     """With --keep-going, the run may go on when every error belongs to a skipped retro file."""
     problems = checked.diagnostics.errors + (checked.diagnostics.warnings if strict else [])
     return all(d.path in skipped for d in problems)
@@ -210,6 +240,8 @@ def build(root: Path, strict: bool, audience: str | None, site_dir: Path | None,
         click.echo("site build failed", err=True)
         sys.exit(1)
     assert generated.view is not None
+    from playbookgen.leaks import scan_tree
+
     leaks = scan_tree(result.site_dir, generated.view.forbidden)
     shown = layout.relative(result.site_dir)
     for leak in leaks:
@@ -233,14 +265,6 @@ def build(root: Path, strict: bool, audience: str | None, site_dir: Path | None,
             click.echo(f"skipped: {path}: {len(reasons)} error(s), first: {reasons[0]}", err=True)
         click.echo(f"{len(skipped)} retro file(s) skipped: the site is incomplete", err=True)
         sys.exit(3)
-
-
-cli.add_command(init)
-cli.add_command(serve)
-cli.add_command(writer_commands.new)
-cli.add_command(writer_commands.eject)
-cli.add_command(writer_commands.schema)
-cli.add_command(writer_commands.export)
 
 
 def _count(number: int, noun: str) -> str:

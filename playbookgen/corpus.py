@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from playbookgen.diagnostics import Diagnostics
+from playbookgen.layout import Layout
 from playbookgen.model import Retro
-from playbookgen.settings import Layout, SiteConfig
+from playbookgen.settings import SiteConfig
 from playbookgen.sources import discover, read_source
 from playbookgen.taxonomy import Taxonomy
 from playbookgen.validate import validate_retro

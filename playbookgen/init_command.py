@@ -14,8 +14,8 @@ from pathlib import Path
 import click
 
 from playbookgen import __version__
+from playbookgen.layout import DEFAULTS
 from playbookgen.publish import PublishError, create_files
-from playbookgen.settings import DEFAULTS
 
 SCAFFOLD = DEFAULTS / "init"
 DEFAULT_NAME = "Sales playbook"

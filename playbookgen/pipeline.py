@@ -2,46 +2,23 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import MutableMapping
-from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
-from typing import Any
 
 from playbookgen import exports
 from playbookgen.audience import AudienceView, for_audience
+from playbookgen.clock import today
 from playbookgen.corpus import load_retros
 from playbookgen.diagnostics import Diagnostics
 from playbookgen.evidence import build_evidence, expired_best_titles
 from playbookgen.feed import atom_feed
 from playbookgen.group import Playbook, build_playbook
+from playbookgen.layout import DEFAULTS, Layout, SettingsError
 from playbookgen.render import TemplateProblem, navigation, render_pages
-from playbookgen.settings import DEFAULTS, Layout, SettingsError, SiteConfig, load_site_config
+from playbookgen.results import Checked, Generated
+from playbookgen.settings import SiteConfig, load_site_config
 from playbookgen.sources import list_files, read_source
 from playbookgen.taxonomy import Taxonomy, load_taxonomy
-
-
-@dataclass
-class Checked:
-    layout: Layout
-    diagnostics: Diagnostics
-    playbook: Playbook | None = None  # every valid retro, before any audience filtering
-    files: int = 0  # retro files found, valid or not
-    config: SiteConfig = field(default_factory=SiteConfig)
-
-    def skipped(self) -> list[str]:
-        """Retro files left out because they have errors."""
-        retros = self.layout.relative(self.layout.retros) + "/"
-        return sorted({d.path for d in self.diagnostics.errors if d.path.startswith(retros)})
-
-
-@dataclass
-class Generated:
-    checked: Checked
-    files: MutableMapping[str, bytes] = field(default_factory=dict)
-    view: AudienceView | None = None
-    nav: list[dict[str, Any]] = field(default_factory=list)
 
 
 def load_settings(root: Path) -> tuple[Layout, SiteConfig, Taxonomy | None, Diagnostics]:
@@ -91,7 +68,7 @@ def _warn_expired_play_titles(playbook: Playbook, config: SiteConfig, diagnostic
 
 def for_audience_of(checked: Checked, audience: str | None) -> tuple[AudienceView, Playbook]:
     """The audience's view of a checked playbook, grouped (audience: default_audience when None)."""
-    assert checked.playbook is not None
+    assert checked.playbook is not None and checked.config is not None
     everything = checked.playbook
     view = for_audience(
         everything.retros, audience or checked.config.default_audience, everything.taxonomy, checked.config
@@ -148,15 +125,6 @@ def _taxonomy(layout: Layout, diagnostics: Diagnostics) -> Taxonomy | None:
     path = layout.taxonomy
     source = read_source(layout.root, path, diagnostics)
     return load_taxonomy(source.text, layout.relative(path), diagnostics) if source else None
-
-
-def today() -> date:
-    """The build's reference date for ages and overdue actions: SOURCE_DATE_EPOCH when set (reproducible
-    builds), else the current date."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        return datetime.fromtimestamp(int(epoch), tz=timezone.utc).date()
-    return date.today()
 
 
 def _downloads(playbook: Playbook, audience: str, day: date, site_url: str | None) -> dict[str, bytes]:

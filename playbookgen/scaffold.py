@@ -11,8 +11,8 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from playbookgen.layout import DEFAULTS
 from playbookgen.render import yaml_scalar
-from playbookgen.settings import DEFAULTS
 from playbookgen.taxonomy import Taxonomy
 from playbookgen.text import slugify
 

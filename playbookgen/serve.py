@@ -41,8 +41,8 @@ import click
 from playbookgen import pipeline, report
 from playbookgen.audience import AUDIENCES
 from playbookgen.diagnostics import summary
+from playbookgen.layout import Layout, SettingsError
 from playbookgen.publish import PublishError, write_tree
-from playbookgen.settings import Layout, SettingsError
 
 WATCHED_DIRS = ("retros", "site_config", "templates", "pages")
 PLUGIN = "playbookgen"

@@ -8,7 +8,7 @@ import sys
 from click.testing import CliRunner
 
 from playbookgen.cli import cli
-from playbookgen.settings import DEFAULTS
+from playbookgen.layout import DEFAULTS
 from tests.conftest import REPO, copy_skeleton
 
 CORE = ["sources", "validate", "lessons", "body", "schema", "model", "group", "render", "pipeline", "taxonomy"]

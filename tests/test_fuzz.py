@@ -25,9 +25,10 @@ from hypothesis import strategies as st
 from playbookgen import pipeline, render
 from playbookgen.diagnostics import Diagnostics
 from playbookgen.group import build_playbook
+from playbookgen.layout import DEFAULTS
 from playbookgen.model import Retro
 from playbookgen.render import render_pages
-from playbookgen.settings import DEFAULTS, SiteConfig
+from playbookgen.settings import SiteConfig
 from playbookgen.sources import Source, is_skipped
 from playbookgen.taxonomy import Taxonomy, load_taxonomy
 from playbookgen.validate import validate_retro

@@ -9,8 +9,8 @@ from click.testing import CliRunner
 
 from playbookgen import pipeline
 from playbookgen.cli import cli
+from playbookgen.layout import DEFAULTS
 from playbookgen.publish import MARKER, PublishError, write_tree
-from playbookgen.settings import DEFAULTS
 from tests.conftest import REPO, VALID_RETRO
 
 SECOND = """\

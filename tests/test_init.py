@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from playbookgen import __version__
 from playbookgen.cli import cli
 from playbookgen.init_command import init
-from playbookgen.settings import DEFAULTS
+from playbookgen.layout import DEFAULTS
 from tests.conftest import REPO, VALID_RETRO
 
 EXPECTED = {

@@ -19,8 +19,9 @@ import yaml
 
 from playbookgen.diagnostics import Diagnostics
 from playbookgen.editor_schema import front_matter_schema, schema_json, spelling_pattern, value_fields
+from playbookgen.layout import DEFAULTS, Layout
 from playbookgen.schema import CompetitorFM, DealFM, FrontMatter, MoneyFM, PersonFM, RetroMetaFM
-from playbookgen.settings import DEFAULTS, Layout, SiteConfig
+from playbookgen.settings import SiteConfig
 from playbookgen.sources import Source, split_front_matter
 from playbookgen.taxonomy import Taxonomy, load_taxonomy
 from playbookgen.validate import validate_retro

@@ -24,7 +24,7 @@ from click.testing import CliRunner
 from conftest import copy_skeleton
 
 from playbookgen.cli import cli
-from playbookgen.settings import DEFAULTS
+from playbookgen.layout import DEFAULTS
 
 CORPUS = Path(__file__).resolve().parent / "data" / "second_corpus" / "retros"
 

@@ -11,7 +11,7 @@ from conftest import VALID_RETRO
 
 from playbookgen.cli import cli
 from playbookgen.diagnostics import Diagnostics
-from playbookgen.settings import DEFAULTS
+from playbookgen.layout import DEFAULTS
 from playbookgen.taxonomy import Taxonomy, load_taxonomy
 
 TAXONOMY = "site_config/taxonomy.yml"

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from playbookgen.cli import cli
 from playbookgen.codes import CODES
-from playbookgen.settings import DEFAULTS
+from playbookgen.layout import DEFAULTS
 from tests.conftest import REPO
 
 FLAGS = ["--no-input", "--title", "Lost Falcon to Lumaroute", "--codename", "Falcon", "--outcome", "loss",

@@ -1,0 +1,99 @@
+"""Where a playbook's files live: the playbook root's layout and the packaged defaults.
+
+Light on purpose (no pydantic, no Jinja): the warm path of `generate` and `build` imports only this.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFAULTS = Path(__file__).resolve().parent / "defaults"  # the packaged taxonomy, templates and scaffolds
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The files of one playbook, relative to its root folder."""
+
+    root: Path
+
+    @property
+    def retros(self) -> Path:
+        return self.root / "retros"
+
+    @property
+    def site_config(self) -> Path:
+        return self.root / "site_config" / "playbook.yml"
+
+    @property
+    def own_taxonomy(self) -> Path:
+        return self.root / "site_config" / "taxonomy.yml"
+
+    @property
+    def taxonomy(self) -> Path:
+        """The playbook's own taxonomy when it has one, else the packaged default."""
+        return self.own_taxonomy if self.own_taxonomy.is_file() else DEFAULTS / "taxonomy.yml"
+
+    @property
+    def templates(self) -> list[Path]:
+        """Template folders, first match wins: the playbook's own templates/, then the packaged defaults."""
+        return [self.root / "templates", DEFAULTS / "templates"]
+
+    def template_label(self, name: str) -> str:
+        own = self.root / "templates" / name
+        return f"templates/{name}" if own.is_file() else f"templates/{name} (packaged default)"
+
+    def looks_like_a_playbook(self) -> bool:
+        return self.mkdocs_yml.is_file() or self.retros.is_dir()
+
+    @property
+    def pages(self) -> Path:
+        """Hand-written pages and assets, copied into the generated docs as they are."""
+        return self.root / "pages"
+
+    @property
+    def mkdocs_yml(self) -> Path:
+        return self.root / "mkdocs.yml"
+
+    def site_url(self) -> str | None:
+        value = _mkdocs_setting(self.mkdocs_yml, "site_url")
+        return str(value) if value else None
+
+    def docs_dir(self) -> Path:
+        """The generated folder: mkdocs.yml's docs_dir, read as plain YAML (MkDocs is not imported here)."""
+        return self.root / str(_mkdocs_setting(self.mkdocs_yml, "docs_dir") or "docs")
+
+    def relative(self, path: Path) -> str:
+        if path == DEFAULTS / "taxonomy.yml":
+            return "the packaged taxonomy.yml"
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+
+class _TolerantLoader(yaml.SafeLoader):
+    """mkdocs.yml uses tags such as !!python/name and !ENV; they are not needed to read docs_dir."""
+
+
+_TolerantLoader.add_multi_constructor("", lambda loader, suffix, node: None)
+
+
+class SettingsError(Exception):
+    """mkdocs.yml cannot be read; the message names the file and line."""
+
+
+def _mkdocs_setting(path: Path, key: str) -> Any:
+    if not path.is_file():
+        return None
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_TolerantLoader)
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path.name}:{mark.line + 1}" if mark is not None else path.name
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise SettingsError(f"{where}: cannot read MkDocs settings: {problem}") from None
+    return data.get(key) if isinstance(data, dict) else None
