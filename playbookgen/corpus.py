@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from playbookgen.diagnostics import Diagnostics
+from pathlib import Path
+
+from playbookgen.diagnostics import Diagnostic, Diagnostics
 from playbookgen.layout import Layout
 from playbookgen.model import Retro
 from playbookgen.settings import SiteConfig
@@ -11,29 +13,50 @@ from playbookgen.taxonomy import Taxonomy
 from playbookgen.validate import validate_retro
 
 
+class RetroCache:
+    """Validated retros kept by a long-running process (serve), keyed by file, size and modification time.
+
+    Valid only for one taxonomy and one configuration: `bind` clears it when either changes.
+    """
+
+    def __init__(self) -> None:
+        self._token: str | None = None
+        self._entries: dict[tuple[str, int, int], tuple[Retro | None, list[Diagnostic]]] = {}
+
+    def bind(self, token: str) -> None:
+        if token != self._token:
+            self._entries.clear()
+            self._token = token
+
+    def get(self, key: tuple[str, int, int]) -> tuple[Retro | None, list[Diagnostic]] | None:
+        return self._entries.get(key)
+
+    def put(self, key: tuple[str, int, int], retro: Retro | None, diagnostics: list[Diagnostic]) -> None:
+        self._entries[key] = (retro, diagnostics)
+
+
 def load_retros(
-    layout: Layout, taxonomy: Taxonomy, config: SiteConfig, diagnostics: Diagnostics
+    layout: Layout,
+    taxonomy: Taxonomy,
+    config: SiteConfig,
+    diagnostics: Diagnostics,
+    cache: RetroCache | None = None,
 ) -> tuple[list[Retro], int]:
     """The valid retros, and how many retro files were found."""
     retros: list[Retro] = []
     owners: dict[str, str] = {}
     paths = discover(layout.root, layout.retros, diagnostics)
     for path in paths:
-        source = read_source(layout.root, path, diagnostics, config.max_file_size)
-        if source is None:
-            continue
-        try:
-            retro = validate_retro(source, taxonomy, config, diagnostics)
-        except Exception as exc:  # one bad file must never hide the others
-            diagnostics.error(
-                source.path,
-                None,
-                None,
-                f"could not be read ({type(exc).__name__}: {exc}); "
-                "this is a playbookgen bug, please report it with the file",
-                "internal",
-            )
-            continue
+        key = _key(path) if cache is not None else None
+        hit = cache.get(key) if cache is not None and key is not None else None
+        if hit is None:
+            found = Diagnostics()
+            retro = _load_one(layout, path, taxonomy, config, found)
+            if cache is not None and key is not None:
+                cache.put(key, retro, list(found))
+        else:
+            retro, found = hit
+        diagnostics.extend(found)
         if retro is None:
             continue
         if retro.id in owners:
@@ -49,3 +72,31 @@ def load_retros(
         owners[retro.id] = retro.path
         retros.append(retro)
     return retros, len(paths)
+
+
+def _load_one(
+    layout: Layout, path: Path, taxonomy: Taxonomy, config: SiteConfig, diagnostics: Diagnostics
+) -> Retro | None:
+    source = read_source(layout.root, path, diagnostics, config.max_file_size)
+    if source is None:
+        return None
+    try:
+        return validate_retro(source, taxonomy, config, diagnostics)
+    except Exception as exc:  # one bad file must never hide the others
+        diagnostics.error(
+            source.path,
+            None,
+            None,
+            f"could not be read ({type(exc).__name__}: {exc}); "
+            "this is a playbookgen bug, please report it with the file",
+            "internal",
+        )
+        return None
+
+
+def _key(path: Path) -> tuple[str, int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (str(path), stat.st_mtime_ns, stat.st_size)

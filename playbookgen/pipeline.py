@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from pathlib import Path
 
 from playbookgen import exports
 from playbookgen.audience import AudienceView, for_audience
 from playbookgen.clock import today
-from playbookgen.corpus import load_retros
+from playbookgen.corpus import RetroCache, load_retros
 from playbookgen.diagnostics import Diagnostics
 from playbookgen.evidence import build_evidence, expired_best_titles
 from playbookgen.feed import atom_feed
@@ -29,7 +30,7 @@ def load_settings(root: Path) -> tuple[Layout, SiteConfig, Taxonomy | None, Diag
     return layout, config, _taxonomy(layout, diagnostics), diagnostics
 
 
-def check(root: Path) -> Checked:
+def check(root: Path, cache: RetroCache | None = None) -> Checked:
     """Load and validate everything; the playbook model is built even when some retros have errors."""
     layout = Layout(root)
     diagnostics = Diagnostics()
@@ -47,7 +48,11 @@ def check(root: Path) -> Checked:
     taxonomy = _taxonomy(layout, diagnostics)
     if taxonomy is None:
         return Checked(layout, diagnostics, config=config)
-    retros, files = load_retros(layout, taxonomy, config, diagnostics)
+    if cache is not None:  # validated retros stay valid only for this taxonomy and configuration
+        cache.bind(
+            hashlib.sha256(layout.taxonomy.read_bytes() + config.model_dump_json().encode()).hexdigest()
+        )
+    retros, files = load_retros(layout, taxonomy, config, diagnostics, cache)
     playbook = build_playbook(retros, taxonomy, config)
     _warn_expired_play_titles(playbook, config, diagnostics)
     return Checked(layout, diagnostics, playbook, files, config)
@@ -77,14 +82,18 @@ def for_audience_of(checked: Checked, audience: str | None) -> tuple[AudienceVie
 
 
 def generate(
-    root: Path, audience: str | None = None, keep_going: bool = False, day: date | None = None
+    root: Path,
+    audience: str | None = None,
+    keep_going: bool = False,
+    day: date | None = None,
+    cache: RetroCache | None = None,
 ) -> Generated:
     """Check, then render every page for one audience.
 
     Nothing is rendered when there is any error, unless `keep_going` is set: then retros with errors are
     left out (see Checked.skipped) and only problems outside retros/ stop the run.
     """
-    checked = check(root)
+    checked = check(root, cache)
     skipped = set(checked.skipped()) if keep_going else set()
     blocking = [d for d in checked.diagnostics.errors if d.path not in skipped]
     if checked.playbook is None or blocking:

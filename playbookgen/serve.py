@@ -67,12 +67,13 @@ class Regenerator:
         self.docs_dir: Path | None = None
         self.lock = threading.Lock()
         self.builds: Builds | None = None  # set once MkDocs serves: then large pages are written last
+        self.retro_cache = pipeline.RetroCache()  # unchanged retros are not parsed and validated again
 
     def run(self, refresh_all: bool = False) -> bool:
         """One regeneration; True when the docs folder now holds the current sources' pages."""
         with self.lock:
             started = time.monotonic()
-            generated = pipeline.generate(self.root, self.audience)
+            generated = pipeline.generate(self.root, self.audience, cache=self.retro_cache)
             took = time.monotonic() - started
             diagnostics = generated.checked.diagnostics
             for line in report.as_text(diagnostics.sorted()):

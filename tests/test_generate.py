@@ -215,3 +215,27 @@ def test_sample_templates_render_under_strict_undefined(tmp_path):
     assert len([f for f in files if f.startswith("objections/")]) == 1 + 14
     assert len([f for f in files if f.startswith("retros/")]) == 1 + 16
     assert len([f for f in files if f.startswith("plays/")]) == 1 + 4  # the sample's four recurring plays
+
+
+def test_retro_cache_revalidates_only_changed_files_and_resets_on_a_new_taxonomy(playbook, write_retro, monkeypatch):
+    from playbookgen import corpus
+
+    write_retro("2025/osprey.md")
+    heron = write_retro("2024/heron.md", SECOND)
+    calls: list[str] = []
+    real = corpus.validate_retro
+    monkeypatch.setattr(corpus, "validate_retro", lambda source, *a: calls.append(source.path) or real(source, *a))
+    cache = corpus.RetroCache()
+    pipeline.check(playbook, cache)
+    assert sorted(calls) == ["retros/2024/heron.md", "retros/2025/osprey.md"]
+    calls.clear()
+    first = pipeline.check(playbook, cache)
+    assert calls == [] and len(first.playbook.retros) == 2  # nothing changed: nothing validated again
+    heron.write_text(SECOND.replace("Lost Heron", "Lost Heron again"), encoding="utf-8")
+    assert [r.title for r in pipeline.check(playbook, cache).playbook.retros if r.id == "heron"] == [
+        "Lost Heron again on price after a late security review"]
+    assert calls == ["retros/2024/heron.md"]
+    calls.clear()
+    (playbook / "site_config/taxonomy.yml").write_bytes((DEFAULTS / "taxonomy.yml").read_bytes() + b"\n# edited\n")
+    pipeline.check(playbook, cache)
+    assert len(calls) == 2  # a new taxonomy: every retro is validated against it
