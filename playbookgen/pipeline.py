@@ -11,7 +11,7 @@ from playbookgen.audience import AudienceView, for_audience
 from playbookgen.clock import today
 from playbookgen.corpus import RetroCache, load_retros
 from playbookgen.diagnostics import Diagnostics
-from playbookgen.evidence import build_evidence, expired_best_titles
+from playbookgen.evidence import Evidence, build_evidence, expired_best_titles
 from playbookgen.feed import atom_feed
 from playbookgen.group import Playbook, build_playbook
 from playbookgen.layout import DEFAULTS, Layout, SettingsError
@@ -101,7 +101,8 @@ def generate(
     view, playbook = for_audience_of(checked, audience)
     day = day or today()
     try:
-        pages = render_pages(playbook, checked.layout.templates, view.audience, day)
+        evidence = build_evidence(playbook, day, playbook.config.stale_after_months)
+        pages = render_pages(playbook, checked.layout.templates, view.audience, day, evidence)
     except TemplateProblem as problem:
         label = checked.layout.template_label(problem.template)
         checked.diagnostics.error(label, problem.line, None, problem.message, "template")
@@ -113,7 +114,7 @@ def generate(
     except SettingsError as exc:
         checked.diagnostics.error("mkdocs.yml", None, None, str(exc), "config")
         return Generated(checked)
-    files.update(_downloads(playbook, view.audience, day, site_url))
+    files.update(_downloads(playbook, evidence, view.audience, site_url))
     extra: list[str] = []
     for path, content in _hand_written(checked.layout, checked.diagnostics).items():
         if path in files and not path.startswith("assets/"):  # a playbook may replace a packaged asset
@@ -136,9 +137,11 @@ def _taxonomy(layout: Layout, diagnostics: Diagnostics) -> Taxonomy | None:
     return load_taxonomy(source.text, layout.relative(path), diagnostics) if source else None
 
 
-def _downloads(playbook: Playbook, audience: str, day: date, site_url: str | None) -> dict[str, bytes]:
+def _downloads(
+    playbook: Playbook, evidence: Evidence, audience: str, site_url: str | None
+) -> dict[str, bytes]:
     """The lesson exports and the Atom feed, built from the same audience view as the pages."""
-    rows = exports.lesson_rows(playbook, build_evidence(playbook, day, playbook.config.stale_after_months))
+    rows = exports.lesson_rows(playbook, evidence)
     return {
         "exports/lessons.csv": exports.as_csv(rows).encode("utf-8"),
         "exports/lessons.json": exports.as_json(rows, audience).encode("utf-8"),

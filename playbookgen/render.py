@@ -27,7 +27,7 @@ from jinja2.runtime import Context
 
 from playbookgen.actions import roll_up
 from playbookgen.charts import objections_by_quarter, outcomes_by_stage, win_rate_by_segment
-from playbookgen.evidence import Outcomes, build_evidence
+from playbookgen.evidence import Evidence, Outcomes, build_evidence
 from playbookgen.group import RESULT_BUCKETS, Entry, Playbook
 from playbookgen.model import Money
 from playbookgen.vocabulary import CONFIDENCE, EVIDENCE, OUTCOMES, RESULTS
@@ -64,16 +64,25 @@ def environment(templates: list[Path]) -> Environment:
 
 
 def render_pages(
-    playbook: Playbook, templates: list[Path], audience: str = "team", today: date | None = None
+    playbook: Playbook,
+    templates: list[Path],
+    audience: str = "team",
+    today: date | None = None,
+    evidence: Evidence | None = None,
 ) -> dict[str, bytes]:
     """Every generated page as {path in docs dir: UTF-8 Markdown}, for the given audience.
 
-    `today` dates freshness and overdue actions (default: the newest retro's date, for stable output).
+    `today` dates freshness and overdue actions (default: the newest retro's date, for stable output);
+    `evidence` is computed from the playbook unless the caller already has it.
     """
     env = environment(templates)
     taxonomy = playbook.taxonomy
-    today = today or (playbook.retros[0].date if playbook.retros else date(1970, 1, 1))
-    evidence = build_evidence(playbook, today, playbook.config.stale_after_months)
+    today = (
+        evidence.today
+        if evidence
+        else today or (playbook.retros[0].date if playbook.retros else date(1970, 1, 1))
+    )
+    evidence = evidence or build_evidence(playbook, today, playbook.config.stale_after_months)
     common: dict[str, Any] = {
         "playbook": playbook,
         "config": playbook.config,
