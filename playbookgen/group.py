@@ -35,13 +35,15 @@ class Playbook:
 
     def entries_for(self, dimension: str, slug: str) -> list[Entry]:
         """Every lesson filed under one stage, role or objection, each once, in corpus order."""
-        groups = {"stages": self.by_stage, "roles": self.by_role, "objections": self.by_objection}[dimension]
-        found = {(e.retro.id, e.lesson.id): e for entries in groups[slug].values() for e in entries}
+        found = self._keys(dimension, slug)
         return [e for e in self.entries if (e.retro.id, e.lesson.id) in found]
 
     def count(self, dimension: str, slug: str) -> int:
+        return len(self._keys(dimension, slug))
+
+    def _keys(self, dimension: str, slug: str) -> set[tuple[str, str]]:
         groups = {"stages": self.by_stage, "roles": self.by_role, "objections": self.by_objection}[dimension]
-        return len({(e.retro.id, e.lesson.id) for entries in groups[slug].values() for e in entries})
+        return {(e.retro.id, e.lesson.id) for entries in groups[slug].values() for e in entries}
 
 
 def build_playbook(retros: list[Retro], taxonomy: Taxonomy, config: SiteConfig) -> Playbook:

@@ -179,12 +179,7 @@ def _resolve(
 ) -> str | None:
     if value.startswith("TODO"):
         return None  # an untouched placeholder: reported once, as such, by the validator
-    resolution = dimension.resolve(value)
-    if resolution.error:
-        diagnostics.error(path, line, field, resolution.error, f"unknown-{dimension.label}")
-    if resolution.warning:
-        diagnostics.warning(path, line, field, resolution.warning, "ambiguous-alias")
-    return resolution.slug
+    return dimension.resolve_and_report(value, path, line, field, diagnostics)
 
 
 def _play(

@@ -158,7 +158,3 @@ class FrontMatter(_Model):
     tags: TextList = []
     team: list[PersonFM] = []
     retro: RetroMetaFM | None = None
-
-
-def known_keys(model: type[BaseModel]) -> list[str]:
-    return list(model.model_fields)

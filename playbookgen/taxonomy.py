@@ -82,6 +82,17 @@ class Dimension:
             )
         return Resolution(None, error=self.unknown_message(value))
 
+    def resolve_and_report(
+        self, value: str, path: str, line: int | None, field: str, diagnostics: Diagnostics
+    ) -> str | None:
+        """resolve(), with an unknown value reported as an error and an ambiguous alias as a warning."""
+        resolution = self.resolve(value)
+        if resolution.error:
+            diagnostics.error(path, line, field, resolution.error, f"unknown-{self.label.replace(' ', '-')}")
+        if resolution.warning:
+            diagnostics.warning(path, line, field, resolution.warning, "ambiguous-alias")
+        return resolution.slug
+
     def unknown_message(self, value: str) -> str:
         written = [w for t in self.terms for w in (t.slug, t.name, *t.aliases)]
         guess = did_you_mean(value, written)

@@ -162,18 +162,7 @@ def _resolve_values(
     def resolve(value: Any, dimension: Dimension, loc: list[str | int]) -> str | None:
         if isinstance(value, bool) or not isinstance(value, (str, int, float)) or not str(value).strip():
             return None
-        resolution = dimension.resolve(str(value))
-        if resolution.error:
-            diagnostics.error(
-                path,
-                lines.line(loc),
-                field_path(loc),
-                resolution.error,
-                f"unknown-{dimension.label.replace(' ', '-')}",
-            )
-        if resolution.warning:
-            diagnostics.warning(path, lines.line(loc), field_path(loc), resolution.warning, "ambiguous-alias")
-        return resolution.slug
+        return dimension.resolve_and_report(str(value), path, lines.line(loc), field_path(loc), diagnostics)
 
     deal = _mapping(data.get("deal"))
     retro = _mapping(data.get("retro"))
