@@ -20,6 +20,12 @@ class SiteConfig(BaseModel):
     default_visibility: str = Field(default="internal", pattern="^(team|internal|public)$")
     default_currency: str = Field(default="EUR", pattern="^[A-Z]{3}$")
     recent_retros: int = Field(default=10, ge=0)
+    cards_per_section: int = Field(
+        default=12,
+        ge=0,
+        description="lesson cards shown in full per section of a stage, role or objection page; "
+        "the rest are listed one line each",
+    )
     default_audience: str = Field(default="internal", pattern="^(team|internal|public)$")
     # Upper bounds of the deal value bands shown to the internal audience (in the deal's currency).
     value_bands: list[float] = Field(default=[25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000])

@@ -239,3 +239,52 @@ def test_retro_cache_revalidates_only_changed_files_and_resets_on_a_new_taxonomy
     (playbook / "site_config/taxonomy.yml").write_bytes((DEFAULTS / "taxonomy.yml").read_bytes() + b"\n# edited\n")
     pipeline.check(playbook, cache)
     assert len(calls) == 2  # a new taxonomy: every retro is validated against it
+
+
+def _lesson(n: int, role: str) -> str:
+    return f"""
+### Lesson number {n} about [pilots] | pricing
+
+- stage: evaluation
+- roles: {role}
+- result: worked
+
+What happened in lesson {n}.
+"""
+
+
+def test_group_sections_show_the_first_cards_and_list_the_rest_one_row_each(playbook, write_retro):
+    config = playbook / "site_config/playbook.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("cards_per_section: 12", "cards_per_section: 2"), encoding="utf-8")
+    head = VALID_RETRO.split("## Lessons")[0] + "## Lessons\n"
+    write_retro("2025/osprey.md", head + "".join(_lesson(n, "sales-engineer") for n in range(1, 6)))
+    result, docs = _generate(playbook)
+    assert result.exit_code == 0, result.output
+    page = (docs / "stages/evaluation.md").read_text(encoding="utf-8")
+    section = page[page.index("## Sales Engineer") :]
+    assert section.count("\n-   **[") == 2  # two cards in full
+    assert '??? info "3 more lessons"' in section
+    rows = [line for line in section.splitlines() if line.startswith("    | [Lesson number")]
+    assert len(rows) == 3  # every other lesson is still one click away, with its result, deal and date
+    assert rows[0].startswith(r"    | [Lesson number ")
+    assert r"\[pilots\] \| pricing" in rows[0]  # brackets and pipes cannot break the link or the table
+    assert all(row.endswith("| Worked | Osprey | 2025-03-11 |") for row in rows)
+    anchors = {line.split("](")[1].split(")")[0] for line in rows}
+    assert len(anchors) == 3 and all(a.startswith("../retros/osprey.md#l") for a in anchors)
+    role_page = (docs / "roles/sales-engineer.md").read_text(encoding="utf-8")
+    assert '??? info "3 more lessons"' in role_page
+
+
+def test_a_large_section_builds_with_valid_links(tmp_path, write_retro, playbook):
+    """The collapsed table is real Markdown: MkDocs (strict, anchors checked) renders it with links."""
+    config = playbook / "site_config/playbook.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("cards_per_section: 12", "cards_per_section: 1"), encoding="utf-8")
+    head = VALID_RETRO.split("## Lessons")[0] + "## Lessons\n"
+    write_retro("2025/osprey.md", head + "".join(_lesson(n, "sales-engineer") for n in range(1, 4)))
+    result = CliRunner().invoke(cli, ["-C", str(playbook), "build"])
+    assert result.exit_code == 0, result.output
+    html = (playbook / "site/stages/evaluation/index.html").read_text(encoding="utf-8")
+    assert "<details" in html and "2 more lessons" in html
+    assert html.count('href="../../retros/osprey/#l') >= 3
