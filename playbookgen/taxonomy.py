@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,10 +84,22 @@ class Dimension:
         return Resolution(None, error=self.unknown_message(value))
 
     def resolve_and_report(
-        self, value: str, path: str, line: int | None, field: str, diagnostics: Diagnostics
+        self,
+        value: str,
+        path: str,
+        line: int | Callable[[], int | None] | None,
+        field: str,
+        diagnostics: Diagnostics,
     ) -> str | None:
-        """resolve(), with an unknown value reported as an error and an ambiguous alias as a warning."""
+        """resolve(), with an unknown value reported as an error and an ambiguous alias as a warning.
+
+        `line` may be a function: finding a line costs a YAML compose, so it is looked up only for a problem.
+        """
         resolution = self.resolve(value)
+        if not (resolution.error or resolution.warning):
+            return resolution.slug
+        if callable(line):
+            line = line()
         if resolution.error:
             diagnostics.error(path, line, field, resolution.error, f"unknown-{self.label.replace(' ', '-')}")
         if resolution.warning:

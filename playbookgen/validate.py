@@ -162,7 +162,9 @@ def _resolve_values(
     def resolve(value: Any, dimension: Dimension, loc: list[str | int]) -> str | None:
         if isinstance(value, bool) or not isinstance(value, (str, int, float)) or not str(value).strip():
             return None
-        return dimension.resolve_and_report(str(value), path, lines.line(loc), field_path(loc), diagnostics)
+        return dimension.resolve_and_report(
+            str(value), path, lambda: lines.line(loc), field_path(loc), diagnostics
+        )
 
     deal = _mapping(data.get("deal"))
     retro = _mapping(data.get("retro"))
