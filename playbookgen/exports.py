@@ -48,8 +48,15 @@ def lesson_rows(playbook: Playbook, evidence: Evidence) -> list[dict[str, Any]]:
 
 
 def as_json(rows: list[dict[str, Any]], audience: str) -> str:
-    document = {"version": EXPORT_VERSION, "audience": audience, "columns": COLUMNS, "lessons": rows}
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    """One lesson per line: diffs stay readable, and json's C encoder (unused with indent=) keeps a large
+    export fast and small in memory."""
+    lessons = (
+        "[\n" + ",\n".join(json.dumps(row, ensure_ascii=False) for row in rows) + "\n]" if rows else "[]"
+    )
+    return (
+        f'{{"version": {EXPORT_VERSION}, "audience": {json.dumps(audience)}, '
+        f'"columns": {json.dumps(COLUMNS)}, "lessons": {lessons}}}\n'
+    )
 
 
 def as_csv(rows: list[dict[str, Any]]) -> str:

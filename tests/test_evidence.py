@@ -187,6 +187,7 @@ def test_exports_have_one_row_per_published_lesson_without_redacted_values(root,
     data = json.loads(public.stdout)
     assert data["version"] == 1 and data["audience"] == "public"
     assert [row["retro_id"] for row in data["lessons"]] == ["queen"]
+    assert public.stdout.splitlines()[1].startswith('{"retro_id": "queen"')  # one lesson per line: diffable
     assert "Holdings" not in public.stdout
 
 
