@@ -8,10 +8,11 @@ is never cleaned, so a mistyped docs_dir cannot delete anyone's work.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,16 +68,19 @@ def write_tree(target: Path, files: Mapping[str, bytes]) -> WriteReport:
     _check_paths(target, files)
     _claim(target)
     report = WriteReport()
+    made: set[Path] = set()
     for relative in sorted(files):
         path = target / relative
         content = files[relative]
         try:
-            if path.is_file() and path.stat().st_size == len(content) and path.read_bytes() == content:
+            if os.stat(path).st_size == len(content) and path.read_bytes() == content:
                 report.unchanged.append(relative)
                 continue
-        except OSError:
+        except OSError:  # missing (or unreadable: it is replaced)
             pass
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent not in made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            made.add(path.parent)
         _replace(path, content)
         report.written.append(relative)
     wanted = set(files) | {MARKER}
@@ -106,16 +110,18 @@ def _replace(path: Path, content: bytes) -> None:
 def _check_paths(target: Path, files: Mapping[str, bytes]) -> None:
     """Refuse the whole tree when any path is unsafe or one file's path is another's folder."""
     folders = _parents(files)
+    base = Path(os.path.realpath(target))
+    resolved = functools.lru_cache(maxsize=None)(os.path.realpath)  # once per folder, not once per file
     for relative in sorted(files):
-        problem = _path_problem(target, relative)
+        problem = _path_problem(base, relative, resolved)
         if problem is None and relative in folders:
             problem = "it is also the folder of other files"
         if problem is not None:
             raise PublishError(f"refusing to write {relative!r} in {target}: {problem}; nothing was written")
 
 
-def _path_problem(target: Path, relative: str) -> str | None:
-    """Why `relative` is not a safe path inside `target`, or None."""
+def _path_problem(base: Path, relative: str, resolved: Callable[[str], str]) -> str | None:
+    """Why `relative` is not a safe path inside `base` (a resolved folder), or None."""
     if not relative or "\0" in relative:
         return "empty path or NUL character"
     parts = relative.split("/")
@@ -127,8 +133,11 @@ def _path_problem(target: Path, relative: str) -> str | None:
         return f"a name longer than {_MAX_NAME_BYTES} bytes"
     if parts[-1] == MARKER:
         return f"{MARKER} is playbookgen's own marker file"
-    base = Path(os.path.realpath(target))
-    if not Path(os.path.realpath(base / relative)).is_relative_to(base):
+    folder, _, name = relative.rpartition("/")
+    place = Path(resolved(str(base / folder)) if folder else base, name)
+    if os.path.islink(place):
+        place = Path(os.path.realpath(place))
+    if not place.is_relative_to(base):
         return "it resolves outside the target folder (through a symlink in it)"
     return None
 
