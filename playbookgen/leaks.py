@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gzip
 import html
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from playbookgen.audience import Forbidden
 from playbookgen.text import slugify
 
 _JSON_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|[\"\\/bfnrt])")
+_PERCENT_ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")
 
 
 @dataclass(frozen=True)
@@ -59,11 +59,19 @@ class LeakScanner:
 
 
 def scan_tree(folder: Path, forbidden: Iterable[Forbidden]) -> list[Leak]:
-    """Every leak in every file below `folder` (binary files are searched as Latin-1 text)."""
+    """Every leak in every file below `folder` (binary files are searched as Latin-1 text).
+
+    A built site repeats the theme's lines (header, navigation, icons) on every page, so each file is
+    searched only in the lines no earlier clean file had. A forbidden string never spans lines (it is a
+    name: no newline), so this finds what a whole-file search finds; a file with a leak is searched whole,
+    and its lines are not remembered, so every file that repeats a leaking line is reported too.
+    Lines are remembered by hash; two different lines colliding on a 64-bit hash is not a practical risk.
+    """
     scanner = LeakScanner(forbidden)
     if scanner.empty:
         return []
     leaks: list[Leak] = []
+    clean: set[int] = set()
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         data = path.read_bytes()
         if path.suffix == ".gz":
@@ -72,7 +80,14 @@ def scan_tree(folder: Path, forbidden: Iterable[Forbidden]) -> list[Leak]:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             text = data.decode("latin-1")
-        leaks.extend(scanner.scan(path.relative_to(folder).as_posix(), text))
+        relative = path.relative_to(folder).as_posix()
+        fresh = {hash(line): line for line in text.split("\n")}
+        for known in clean.intersection(fresh):
+            del fresh[known]
+        if not scanner.scan(relative, "\n".join(fresh.values())):
+            clean.update(fresh)
+            continue
+        leaks.extend(scanner.scan(relative, text))
     return leaks
 
 
@@ -84,18 +99,19 @@ def _views(text: str) -> list[str]:
     exist only when their escapes are present.
     """
     views = [html.unescape(text) if "&" in text else text]
-    if "\\" in text:
+    if _JSON_ESCAPE.search(text):
         views.append(html.unescape(_JSON_ESCAPE.sub(_json_char, text)))
-    if "%" in text:
+    if _PERCENT_ESCAPE.search(text):
         views.append(unquote(text))
     return views
 
 
+_JSON_SIMPLE = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+
+
 def _json_char(match: re.Match[str]) -> str:
-    try:
-        return str(json.loads(f'"\\{match.group(1)}"'))
-    except ValueError:
-        return match.group(0)
+    escape = match.group(1)
+    return chr(int(escape[1:], 16)) if escape[0] == "u" else _JSON_SIMPLE[escape]
 
 
 def _is_word(text: str, start: int, end: int) -> bool:

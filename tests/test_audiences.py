@@ -362,3 +362,16 @@ def test_sample_public_build_has_public_retros_only_and_no_people_or_values(samp
         for name in [meta["deal"]["account"], *meta["deal"].get("account_aliases", []), *filter(None, people)]:
             assert name.casefold() not in text, name
     assert "<td>value</td>" not in text
+
+
+def test_leak_check_reports_every_file_that_repeats_a_leaking_line(tmp_path):
+    """Lines already seen in a clean file are skipped, but a leaking line is found in every file."""
+    site = tmp_path / "site"
+    site.mkdir()
+    header = "<header>Sales playbook</header>\n"
+    (site / "a.html").write_text(header + "<p>clean page</p>\n", encoding="utf-8")
+    (site / "b.html").write_text(header + "<p>signed with Qorvath</p>\n", encoding="utf-8")
+    (site / "c.html").write_text(header + "<p>signed with Qorvath</p>\n", encoding="utf-8")
+    (site / "d.html").write_text(header + "<p>signed with Q&#111;rvath</p>\n", encoding="utf-8")
+    leaks = scan_tree(site, [Forbidden("Qorvath", "account of Heron")])
+    assert [leak.path for leak in leaks] == ["b.html", "c.html", "d.html"]
