@@ -166,8 +166,18 @@ def navigation(playbook: Playbook) -> list[dict[str, Any]]:
 @pass_context
 def _url(context: Context, target: str) -> str:
     """A relative link from the page being rendered to `target` (a docs-dir path, optional #anchor)."""
+    return _link(target, _folder(context["page_path"]))
+
+
+@functools.lru_cache(maxsize=4096)
+def _folder(page_path: str) -> str:
+    return posixpath.dirname(page_path)
+
+
+@functools.lru_cache(maxsize=65536)
+def _link(target: str, here: str) -> str:
     path, _, anchor = target.partition("#")
-    relative = _relative(path, posixpath.dirname(context["page_path"]))
+    relative = _relative(path, here)
     return f"{relative}#{anchor}" if anchor else relative
 
 
