@@ -187,6 +187,8 @@ class Runner:
         result = {
             "wall_s": wall,
             "cpu_s": usage.ru_utime + usage.ru_stime,
+            "user_s": usage.ru_utime,
+            "sys_s": usage.ru_stime,
             "rss_mb": usage.ru_maxrss / 1024,
             "rc": proc.returncode,
             "stderr": stderr,
@@ -203,6 +205,15 @@ class Runner:
 
     def cli(self, root: Path, *args: str, label: str) -> dict:
         return self.run([PY, "-m", "playbookgen", "-C", str(root), *args], label)
+
+
+def set_aside(path: Path, trash: Path) -> None:
+    """Move a tree out of the way instead of deleting it: deleting hundreds of MB on a disk mounted with
+    'discard' (as on this machine) makes creating files slow for a while afterwards, which would be
+    charged to the next measurement. The trash goes when the run ends."""
+    if path.exists():
+        trash.mkdir(exist_ok=True)
+        path.rename(trash / f"{path.name}-{time.monotonic_ns()}")
 
 
 def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
@@ -289,8 +300,8 @@ def bench_size(
     plain_config(root, nav.get("nav", []))
 
     if not args.skip_build:
-        shutil.rmtree(root / "build", ignore_errors=True)
-        shutil.rmtree(site, ignore_errors=True)
+        set_aside(root / "build", work / ".trash")
+        set_aside(site, work / ".trash")
         r["build"] = runner.cli(root, "build", label=f"build {n}")
         r["docs_files"], r["docs_bytes"] = folder_stats(docs)
         r["site_files"], r["site_bytes"] = folder_stats(site)
@@ -303,13 +314,13 @@ def bench_size(
 
         for key, mode in (("mkdocs_part", "full"), ("plain", "plain")):
             out_site = work / f"n{n}-site-{mode}"
-            shutil.rmtree(out_site, ignore_errors=True)
+            set_aside(out_site, work / ".trash")
             r[key] = runner.child("mkdocs", root, nav_file, out_site, mode, label=f"mkdocs {mode} {n}")
-            shutil.rmtree(out_site, ignore_errors=True)
+            set_aside(out_site, work / ".trash")
             print(f"[{n}] mkdocs {mode} {r[key].get('mkdocs_cpu_s', float('nan')):.1f}s cpu", file=sys.stderr)
             save(r)
         if not args.keep:
-            shutil.rmtree(site, ignore_errors=True)
+            set_aside(site, work / ".trash")
 
     before = snapshot(docs)
     r["gen_warm"] = runner.cli(root, "generate", label=f"generate warm {n}")
@@ -399,6 +410,10 @@ def table(results: list[dict]) -> list[str]:
     row(
         "generate cold throughput, % of floor (cpu)",
         lambda r: f"{100 * cpu(r, 'floor') / cpu(r, 'gen_cold'):.1f}%",
+    )
+    row(
+        "  of which user / system cpu",
+        lambda r: f"{_s(r['gen_cold']['user_s'])} / {_s(r['gen_cold']['sys_s'])}",
     )
     row("generate warm, no change", timed("gen_warm"))
     row(
@@ -726,6 +741,7 @@ def main(argv: list[str] | None = None) -> None:
         results.append(bench_size(n, args, runner, work, repo, save))
         save(results[-1])
     print(text)
+    shutil.rmtree(work / ".trash", ignore_errors=True)
     if not args.keep and not args.workdir:
         shutil.rmtree(work, ignore_errors=True)
 
