@@ -34,10 +34,13 @@ import os
 import platform
 import re
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -53,6 +56,7 @@ TARGETS = {
     "build_scaling": "build(5000) / build(1000) <= 5.5",
     "mkdocs_vs_plain": "the MkDocs part <= 1.5x plain MkDocs with pruned navigation on the same pages",
     "generator_overhead": "playbookgen adds <= 15% on top of the MkDocs part (build - MkDocs part)",
+    "serve": "serve: at 1,000 retros an edit to one retro is visible within 3 s; Ctrl-C exits cleanly",
     "search_linear": "search index grows linearly with lesson text (the marginal index bytes per added "
     "lesson-text byte between sizes stay within +-10% of each other; the fixed pages weigh on small sizes)",
 }
@@ -207,6 +211,56 @@ class Runner:
         return self.run([PY, "-m", "playbookgen", "-C", str(root), *args], label)
 
 
+def measure_serve(
+    root: Path, retro_ids: list[str], paths: list[Path], env: dict[str, str], log: Path
+) -> dict:
+    """Start `playbookgen serve` on a free port, edit retros one at a time and poll each one's page until
+    the edit shows (at most 60 s each); then Ctrl-C (SIGINT) and check it exits cleanly."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    out = log.with_name(f"serve-{root.name}.txt")
+    with out.open("w", encoding="utf-8") as stream:
+        proc = subprocess.Popen(
+            [PY, "-m", "playbookgen", "-C", str(root), "serve", "--port", str(port)],
+            stdout=stream,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+
+        def page(path: str) -> str | None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/{path}", timeout=60) as response:
+                    return response.read().decode("utf-8", "replace")
+            except OSError:
+                return None
+
+        t0 = time.perf_counter()
+        while page("") is None and time.perf_counter() - t0 < 900 and proc.poll() is None:
+            time.sleep(0.5)
+        result: dict = {"ready_s": time.perf_counter() - t0, "edits_s": []}
+        time.sleep(2)  # let the first build's watchers settle
+        for k, (retro_id, path) in enumerate(zip(retro_ids, paths, strict=True)):
+            marker = f"Serve benchmark edit {k}."
+            path.write_text(
+                path.read_text(encoding="utf-8").replace("## Lessons", f"{marker}\n\n## Lessons", 1),
+                encoding="utf-8",
+            )
+            t1 = time.perf_counter()
+            while time.perf_counter() - t1 < 60 and marker not in (page(f"retros/{retro_id}/") or ""):
+                time.sleep(0.1)
+            result["edits_s"].append(time.perf_counter() - t1)
+            time.sleep(3)  # one edit at a time: the next starts after this one's rebuild settled
+        proc.send_signal(signal.SIGINT)
+        try:
+            result["exit"] = proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            result["exit"] = "killed after 60 s"
+    result["traceback"] = "Traceback" in out.read_text(encoding="utf-8", errors="replace")
+    return result
+
+
 def set_aside(path: Path, trash: Path) -> None:
     """Move a tree out of the way instead of deleting it: deleting hundreds of MB on a disk mounted with
     'discard' (as on this machine) makes creating files slow for a while afterwards, which would be
@@ -355,6 +409,14 @@ def bench_size(
     )
     print(f"[{n}] edit: {len(written)} written, {len(showing)} pages show the retro", file=sys.stderr)
     save(r)
+
+    if n <= args.serve_max:
+        edited = published[len(published) // 5 :: max(1, len(published) // 4)][:3]
+        r["serve"] = measure_serve(
+            root, [m.id for m in edited], [root / m.path for m in edited], runner.env, runner.log
+        )
+        print(f"[{n}] serve: edits visible after {r['serve']['edits_s']}", file=sys.stderr)
+        save(r)
     return r
 
 
@@ -448,6 +510,10 @@ def table(results: list[dict]) -> list[str]:
     row(
         "  load + validate alone (in process)",
         lambda r: f"{_s(r['mkdocs_part']['check_inproc_cpu_s'])} / {_s(r['mkdocs_part']['check_inproc_s'])}",
+    )
+    row(
+        "serve: first page / an edit visible after (wall)",
+        lambda r: f"{_s(r['serve']['ready_s'])} / {', '.join(_s(t) for t in r['serve']['edits_s'])} s",
     )
     row(
         "peak RSS: floor / generate cold / build",
@@ -565,6 +631,19 @@ def evaluate(results: list[dict]) -> list[tuple[str, str, str]]:
         ", ".join(f"{n:,}: +{100 * o:.0f}%" for n, o in over.items())
         + (" (judged at >= 1,000)" if len(big) < len(over) else ""),
     )
+    served = {n: r["serve"] for n, r in by_n.items() if "serve" in r}
+    verdict(
+        "serve",
+        all(max(s["edits_s"]) <= 3 and s["exit"] == 0 and not s["traceback"] for s in served.values())
+        if 1000 in served
+        else None,
+        ", ".join(
+            f"{n:,}: edits visible after {', '.join(f'{t:.1f}' for t in s['edits_s'])} s, "
+            f"exit {s['exit']}{', traceback' if s['traceback'] else ''}"
+            for n, s in served.items()
+        )
+        or "not measured",
+    )
     sizes = sorted(n for n, r in built.items() if r.get("search_index_bytes"))
     marginal = {
         f"{a:,}->{b:,}": (built[b]["search_index_bytes"] - built[a]["search_index_bytes"])
@@ -681,6 +760,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workdir", type=Path, help="where corpora and sites go (default: a temp folder)")
     parser.add_argument("--keep", action="store_true", help="keep corpora and sites")
     parser.add_argument("--skip-build", action="store_true", help="only the floor and generate measurements")
+    parser.add_argument(
+        "--serve-max",
+        type=int,
+        default=1000,
+        help="measure `playbookgen serve` (edit a retro, wait for its page) up to this size (0: never)",
+    )
     parser.add_argument(
         "--from-json", type=Path, help="only re-render --out from a results.json of an earlier run"
     )
