@@ -35,6 +35,10 @@ class LeakScanner:
     def __init__(self, forbidden: Iterable[Forbidden]) -> None:
         self.automaton = ahocorasick.Automaton()
         self.empty = True
+        forbidden = list(forbidden)
+        # A JSON-escaped text is searched decoded only; its raw form can show more only for a string that
+        # itself holds a backslash (never a name, but a retro title might).
+        self.raw_json = any("\\" in item.text for item in forbidden)
         for item in forbidden:
             for variant in {item.text.casefold(), slugify(item.text)}:
                 if len(variant) >= 3:
@@ -47,7 +51,7 @@ class LeakScanner:
         if self.empty:
             return []
         leaks: dict[str, Leak] = {}
-        for view in _views(text):
+        for view in _views(text, self.raw_json):
             folded = view.casefold()
             if len(folded) != len(view):  # rare: case folding changed lengths; search the folded text alone
                 view = folded
@@ -65,13 +69,12 @@ def scan_tree(folder: Path, forbidden: Iterable[Forbidden]) -> list[Leak]:
     searched only in the lines no earlier clean file had. A forbidden string never spans lines (it is a
     name: no newline), so this finds what a whole-file search finds; a file with a leak is searched whole,
     and its lines are not remembered, so every file that repeats a leaking line is reported too.
-    Lines are remembered by hash; two different lines colliding on a 64-bit hash is not a practical risk.
     """
     scanner = LeakScanner(forbidden)
     if scanner.empty:
         return []
     leaks: list[Leak] = []
-    clean: set[int] = set()
+    clean: set[str] = set()
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         data = path.read_bytes()
         if path.suffix == ".gz":
@@ -81,26 +84,28 @@ def scan_tree(folder: Path, forbidden: Iterable[Forbidden]) -> list[Leak]:
         except UnicodeDecodeError:
             text = data.decode("latin-1")
         relative = path.relative_to(folder).as_posix()
-        fresh = {hash(line): line for line in text.split("\n")}
-        for known in clean.intersection(fresh):
-            del fresh[known]
-        if not scanner.scan(relative, "\n".join(fresh.values())):
-            clean.update(fresh)
+        fresh = set(text.split("\n")) - clean
+        if not scanner.scan(relative, "\n".join(fresh)):
+            clean |= fresh
             continue
         leaks.extend(scanner.scan(relative, text))
     return leaks
 
 
-def _views(text: str) -> list[str]:
+def _views(text: str, raw_json: bool = True) -> list[str]:
     """The text as a reader, a JSON parser and a URL decoder would see it.
 
-    HTML-unescaping only rewrites entities, so the unescaped view
-    stands for the raw one too (except for the rare legacy entities written without ";"); the other views
-    exist only when their escapes are present.
+    HTML-unescaping only rewrites entities, so the unescaped view stands for the raw one too (except for
+    the rare legacy entities written without ";"). Where JSON escapes occur, the decoded view stands for
+    the raw one unless `raw_json` (a forbidden string with a backslash). The URL-decoded view exists only
+    when percent-escapes occur.
     """
-    views = [html.unescape(text) if "&" in text else text]
-    if _JSON_ESCAPE.search(text):
-        views.append(html.unescape(_JSON_ESCAPE.sub(_json_char, text)))
+    json_view = (
+        html.unescape(_JSON_ESCAPE.sub(_json_char, text)) if _JSON_ESCAPE.search(text) is not None else None
+    )
+    views = [] if json_view is not None and not raw_json else [html.unescape(text) if "&" in text else text]
+    if json_view is not None:
+        views.append(json_view)
     if _PERCENT_ESCAPE.search(text):
         views.append(unquote(text))
     return views
