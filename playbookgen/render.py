@@ -9,6 +9,7 @@ import functools
 import html
 import json
 import posixpath
+from collections import Counter
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,7 @@ def environment(templates: list[Path]) -> Environment:
     )
     env.globals["url"] = _url
     env.filters["by_title"] = _by_title
+    env.filters["result_counts"] = _result_counts
     env.filters.update(yaml=yaml_scalar, cell=_cell, link_text=_link_text, money=_money, oneline=_oneline)
     return env
 
@@ -207,6 +209,12 @@ def _by_title(entries: list[Entry]) -> list[tuple[str, list[Entry]]]:
     for entry in entries:
         groups.setdefault(entry.lesson.title, []).append(entry)
     return list(groups.items())
+
+
+def _result_counts(entries: list[Entry]) -> list[tuple[str, int]]:
+    """How many lessons had each result, in bucket order, leaving out results nobody had."""
+    counts = Counter(entry.lesson.result or "unlabelled" for entry in entries)
+    return [(bucket, counts[bucket]) for bucket in RESULT_BUCKETS if counts[bucket]]
 
 
 def _cell(value: object) -> str:
