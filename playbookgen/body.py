@@ -88,13 +88,14 @@ def parse_body(body: str, first_line: int = 1) -> ParsedBody:
                 fence = None
             _append(current, text, line, number)
             continue
-        fence_match = _FENCE.match(line)
+        lead = line[:4].lstrip(" ")[:1]  # headings and fences start within the first four columns
+        fence_match = _FENCE.match(line) if lead in ("`", "~") else None
         if fence_match:
             fence = fence_match.group(1)
             reading_attributes = False
             _append(current, text, line, number)
             continue
-        heading = _HEADING.match(line)
+        heading = _HEADING.match(line) if lead == "#" else None
         level = len(heading.group(1)) if heading else 0
         if heading and level <= 2:
             current = None
