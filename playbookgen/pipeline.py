@@ -101,20 +101,20 @@ def generate(
     view, playbook = for_audience_of(checked, audience)
     day = day or today()
     try:
-        evidence = build_evidence(playbook, day, playbook.config.stale_after_months)
-        pages = render_pages(playbook, checked.layout.templates, view.audience, day, evidence)
-    except TemplateProblem as problem:
-        label = checked.layout.template_label(problem.template)
-        checked.diagnostics.error(label, problem.line, None, problem.message, "template")
-        return Generated(checked)
-    files = pages
-    files.update(_packaged_assets())
-    try:
         site_url = checked.layout.site_url()
     except SettingsError as exc:
         checked.diagnostics.error("mkdocs.yml", None, None, str(exc), "config")
         return Generated(checked)
-    files.update(_downloads(playbook, evidence, view.audience, site_url))
+    evidence = build_evidence(playbook, day, playbook.config.stale_after_months)
+    # The downloads first: their transient rows then never coexist with every rendered page (peak memory).
+    files = _downloads(playbook, evidence, view.audience, site_url)
+    try:
+        files.update(render_pages(playbook, checked.layout.templates, view.audience, day, evidence))
+    except TemplateProblem as problem:
+        label = checked.layout.template_label(problem.template)
+        checked.diagnostics.error(label, problem.line, None, problem.message, "template")
+        return Generated(checked)
+    files.update(_packaged_assets())
     extra: list[str] = []
     for path, content in _hand_written(checked.layout, checked.diagnostics).items():
         if path in files and not path.startswith("assets/"):  # a playbook may replace a packaged asset
