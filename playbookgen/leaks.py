@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import gzip
 import html
+import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
@@ -69,6 +70,8 @@ def scan_tree(folder: Path, forbidden: Iterable[Forbidden]) -> list[Leak]:
     searched only in the lines no earlier clean file had. A forbidden string never spans lines (it is a
     name: no newline), so this finds what a whole-file search finds; a file with a leak is searched whole,
     and its lines are not remembered, so every file that repeats a leaking line is reported too.
+    New lines are searched in chunks, each decoded (JSON, URL) only where its escapes occur; a JSON file
+    with percent-escapes (a search index on one line) is searched string by string, already decoded.
     """
     scanner = LeakScanner(forbidden)
     if scanner.empty:
@@ -84,12 +87,51 @@ def scan_tree(folder: Path, forbidden: Iterable[Forbidden]) -> list[Leak]:
         except UnicodeDecodeError:
             text = data.decode("latin-1")
         relative = path.relative_to(folder).as_posix()
-        fresh = set(text.split("\n")) - clean
-        if not scanner.scan(relative, "\n".join(fresh)):
+        fresh = set(_units(relative, text)) - clean
+        if not any(scanner.scan(relative, chunk) for chunk in _chunks(sorted(fresh))):
             clean |= fresh
             continue
         leaks.extend(scanner.scan(relative, text))
     return leaks
+
+
+def _units(relative: str, text: str) -> list[str]:
+    """The parts of a file that a forbidden string cannot span: its lines, or a JSON file's strings."""
+    if relative.endswith(".json") and _PERCENT_ESCAPE.search(text):
+        try:
+            return list(_json_strings(json.loads(text)))
+        except (ValueError, RecursionError):
+            pass
+    return text.split("\n")
+
+
+def _json_strings(document: object) -> Iterator[str]:
+    stack = [document]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            yield str(value)
+        elif isinstance(value, dict):
+            yield from (key for key in value if isinstance(key, str))
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+
+
+def _chunks(units: list[str], size: int = 1 << 16) -> Iterator[str]:
+    """Units joined by newlines into texts of about `size` characters."""
+    chunk: list[str] = []
+    length = 0
+    for unit in units:
+        chunk.append(unit)
+        length += len(unit) + 1
+        if length >= size:
+            yield "\n".join(chunk)
+            chunk, length = [], 0
+    if chunk:
+        yield "\n".join(chunk)
 
 
 def _views(text: str, raw_json: bool = True) -> list[str]:

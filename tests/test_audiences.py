@@ -375,3 +375,15 @@ def test_leak_check_reports_every_file_that_repeats_a_leaking_line(tmp_path):
     (site / "d.html").write_text(header + "<p>signed with Q&#111;rvath</p>\n", encoding="utf-8")
     leaks = scan_tree(site, [Forbidden("Qorvath", "account of Heron")])
     assert [leak.path for leak in leaks] == ["b.html", "c.html", "d.html"]
+
+
+def test_leak_check_decodes_each_string_of_a_json_file_with_percent_escapes(tmp_path):
+    """A search index is one line; with a percent-escape somewhere it is searched string by string."""
+    site = tmp_path / "site"
+    (site / "search").mkdir(parents=True)
+    docs = [{"location": "a/", "text": "URL encoding (%C3%A1)"}, {"location": "b/", "text": "by Q%6Frvath"},
+            {"location": "c/", "text": "with Tindall &amp; Osei"}]
+    (site / "search/search_index.json").write_text(json.dumps({"docs": docs}), encoding="utf-8")
+    forbidden = [Forbidden("Qorvath", "account of Heron"), Forbidden("Tindall & Osei", "account of Kestrel")]
+    found = {(leak.path, leak.found) for leak in scan_tree(site, forbidden)}
+    assert found == {("search/search_index.json", "Qorvath"), ("search/search_index.json", "Tindall & Osei")}
