@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import gc
 import importlib
+import itertools
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -222,15 +224,24 @@ def generate(root: Path, strict: bool, audience: str | None) -> None:
     help="Build from the valid retros and list every skipped file with its reason (exit 3 when any was "
     "skipped).",
 )
+@click.option(
+    "--timings",
+    is_flag=True,
+    help="Print the CPU seconds of each phase (generate, MkDocs, leak check) when the build ends.",
+)
 @click.pass_obj
-def build(root: Path, strict: bool, audience: str | None, site_dir: Path | None, keep_going: bool) -> None:
+def build(
+    root: Path, strict: bool, audience: str | None, site_dir: Path | None, keep_going: bool, timings: bool
+) -> None:
     """Check, generate the pages, then build the site with MkDocs in strict mode.
 
     Refuses to publish when any retro has an error: exit 1 with every problem listed (with --keep-going:
     builds the rest and exits 3). After the build, every file in the site is scanned for what the
     audience may not see (account names, redacted people, excluded retros): a leak fails the build.
     """
+    clock = [("start", time.process_time())]
     generated = _generate(root, strict, audience, keep_going)
+    clock.append(("generate", time.process_time()))
     assert generated.view is not None
     layout, nav, view = generated.checked.layout, generated.nav, generated.view
     skipped = {
@@ -243,11 +254,13 @@ def build(root: Path, strict: bool, audience: str | None, site_dir: Path | None,
     gc.collect()
     from playbookgen.mkdocs_site import build_site  # MkDocs is imported only when a site is built
 
+    clock.append(("tidy", time.process_time()))
     gc.freeze()
     try:
         result = build_site(layout.mkdocs_yml, site_dir.resolve() if site_dir else None, nav)
     finally:
         gc.unfreeze()
+    clock.append(("MkDocs", time.process_time()))
     for message in result.messages:
         click.echo(f"mkdocs: {message}", err=True)
     if not result.ok or result.site_dir is None:
@@ -256,6 +269,11 @@ def build(root: Path, strict: bool, audience: str | None, site_dir: Path | None,
     from playbookgen.leaks import scan_tree
 
     leaks = scan_tree(result.site_dir, view.forbidden)
+    clock.append(("leak check", time.process_time()))
+    if timings:
+        steps = itertools.pairwise(clock)
+        phases = ", ".join(f"{name} {end - begin:.2f}" for (_, begin), (name, end) in steps)
+        click.echo(f"timings (CPU s, this process): {phases}; in all {time.process_time():.2f}", err=True)
     shown = layout.relative(result.site_dir)
     for leak in leaks:
         click.echo(

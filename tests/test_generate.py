@@ -288,3 +288,13 @@ def test_a_large_section_builds_with_valid_links(tmp_path, write_retro, playbook
     html = (playbook / "site/stages/evaluation/index.html").read_text(encoding="utf-8")
     assert "<details" in html and "2 more lessons" in html
     assert html.count('href="../../retros/osprey/#l') >= 3
+
+
+def test_build_timings_name_every_phase(playbook, write_retro):
+    write_retro("2025/osprey.md")
+    result = CliRunner().invoke(cli, ["-C", str(playbook), "build", "--timings"])
+    assert result.exit_code == 0, result.output
+    line = next(line for line in result.stderr.splitlines() if line.startswith("timings (CPU s, this process): "))
+    phases = dict(part.rsplit(" ", 1) for part in line.split(": ", 1)[1].split("; ")[0].split(", "))
+    assert list(phases) == ["generate", "tidy", "MkDocs", "leak check"]
+    assert all(float(seconds) >= 0 for seconds in phases.values()) and float(phases["MkDocs"]) > 0
