@@ -26,6 +26,9 @@ class SiteConfig(BaseModel):
         description="lesson cards shown in full per section of a stage, role or objection page; "
         "the rest are listed one line each",
     )
+    people_to_ask: int = Field(
+        default=10, ge=0, description="people a 'Who to ask' list names, most won deals first"
+    )
     default_audience: str = Field(default="internal", pattern="^(team|internal|public)$")
     # Upper bounds of the deal value bands shown to the internal audience (in the deal's currency).
     value_bands: list[float] = Field(default=[25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000])

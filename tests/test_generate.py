@@ -298,3 +298,21 @@ def test_build_timings_name_every_phase(playbook, write_retro):
     phases = dict(part.rsplit(" ", 1) for part in line.split(": ", 1)[1].split("; ")[0].split(", "))
     assert list(phases) == ["generate", "tidy", "MkDocs", "leak check"]
     assert all(float(seconds) >= 0 for seconds in phases.values()) and float(phases["MkDocs"]) > 0
+
+
+def test_long_lists_on_a_stage_page_are_cut_with_a_count(playbook, write_retro):
+    """At scale, 'Not yet grouped' and 'Who to ask' name the first few and say how many more there are."""
+    config = playbook / "site_config/playbook.yml"
+    text = config.read_text(encoding="utf-8").replace("cards_per_section: 12", "cards_per_section: 2")
+    config.write_text(text.replace("people_to_ask: 10", "people_to_ask: 1"), encoding="utf-8")
+    head = VALID_RETRO.split("## Lessons")[0].replace(
+        "---\n\n## Summary", "team: [{name: Ana Lima, role: SE}, {name: Bo Chen, role: SE}, {name: Cy Dunn, role: SE}]\n---\n\n## Summary"
+    )
+    write_retro("2025/osprey.md", head + "## Lessons\n" + "".join(_lesson(n, "sales-engineer") for n in range(1, 6)))
+    result, docs = _generate(playbook)
+    assert result.exit_code == 0, result.output
+    page = (docs / "stages/evaluation.md").read_text(encoding="utf-8")
+    loose = page[page.index("**Not yet grouped**") :].split("\n\n")[0]
+    assert loose.count("](../retros/osprey.md#l") == 2 and loose.endswith(" · and 3 more in the sections below")
+    assert "- Ana Lima (Sales Engineer): 1 won deal\n- and 2 more people\n" in page
+    assert "Bo Chen" not in page.split("**Who to ask**")[1].split("\n## ")[0]
