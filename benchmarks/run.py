@@ -177,7 +177,9 @@ class Runner:
         """Run one measurement; wall time, peak RSS (MB) and return code, plus the child's JSON if any."""
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
             t0 = time.perf_counter()
-            proc = subprocess.Popen(args, stdout=out, stderr=err, env=self.env, cwd=cwd)
+            # Never from the repository: `python -m` puts the working directory first on sys.path, so a
+            # child started there would import the working tree instead of the code under measurement.
+            proc = subprocess.Popen(args, stdout=out, stderr=err, env=self.env, cwd=cwd or self.log.parent)
             _, status, usage = os.wait4(proc.pid, 0)
             wall = time.perf_counter() - t0
             proc.returncode = os.waitstatus_to_exitcode(status)
@@ -227,6 +229,7 @@ def measure_serve(
             stdout=stream,
             stderr=subprocess.STDOUT,
             env=env,
+            cwd=root,  # not the repository: see Runner.run
             # As in a terminal: a runner started in the background (nohup, &) ignores SIGINT, and its
             # children would inherit that, so Ctrl-C could not be measured.
             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
@@ -838,6 +841,17 @@ def main(argv: list[str] | None = None) -> None:
     runner = Runner(env, work / "log.txt")
     print(f"workdir {work} (log: {runner.log})", file=sys.stderr)
     runner.cli(REPO, "--version", label="warm-up")
+    imported = subprocess.run(
+        [PY, "-c", "import playbookgen; print(playbookgen.__file__)"],
+        env=env,
+        cwd=work,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    if not Path(imported).resolve().is_relative_to(repo.resolve()):
+        raise SystemExit(f"the children import playbookgen from {imported}, not from {repo}: stopping")
+    label += f"; imported from {Path(imported).parent}"
 
     started = time.perf_counter()
     results: list[dict] = []
