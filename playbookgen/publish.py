@@ -33,6 +33,9 @@ class WriteReport:
     removed: list[str] = field(default_factory=list)
 
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+_MODE = 0o666 & ~_UMASK  # what open() gives a new file
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _MAX_NAME_BYTES = 200  # file systems allow 255; the temporary file's name adds a prefix and a suffix
 
@@ -73,15 +76,19 @@ def write_tree(target: Path, files: Mapping[str, bytes]) -> WriteReport:
         path = target / relative
         content = files[relative]
         try:
+            exists = True
             if os.stat(path).st_size == len(content) and path.read_bytes() == content:
                 report.unchanged.append(relative)
                 continue
-        except OSError:  # missing (or unreadable: it is replaced)
+        except FileNotFoundError:
+            exists = False
+        except OSError:  # unreadable: it is replaced
             pass
         if path.parent not in made:
             path.parent.mkdir(parents=True, exist_ok=True)
             made.add(path.parent)
-        _replace(path, content)
+        if exists or not _create(path, content):
+            _replace(path, content)
         report.written.append(relative)
     wanted = set(files) | {MARKER}
     for path in sorted(target.rglob("*"), reverse=True):
@@ -95,10 +102,24 @@ def write_tree(target: Path, files: Mapping[str, bytes]) -> WriteReport:
     return report
 
 
+def _create(path: Path, content: bytes) -> bool:
+    """Write a new file in one step (half the file-system work of a temporary file and a rename, which a
+    cold build of thousands of pages feels). Exclusive: False when something, even a dangling symlink, is
+    already there. A half-written new file (a crash) has the wrong size, so the next run rewrites it."""
+    try:
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), _MODE)
+    except FileExistsError:
+        return False
+    with os.fdopen(handle, "wb") as stream:
+        stream.write(content)
+    return True
+
+
 def _replace(path: Path, content: bytes) -> None:
     """Write through a fresh temporary file (created exclusively, so never through a planted symlink)."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.chmod(temporary, _MODE)  # mkstemp makes 0600; a page is an ordinary file, like a created one
         with os.fdopen(handle, "wb") as stream:
             stream.write(content)
         os.replace(temporary, path)

@@ -483,3 +483,21 @@ def test_two_file_names_that_slugify_to_one_url_are_an_error(playbook, write_ret
     named = found[0].format()
     assert "retros/2025/2025-03-07 Falcon.md" in named and "retros/2025/2025-03-07-falcon.md" in named
     assert "duplicate retro id '2025-03-07-falcon'" in named
+
+
+def test_publish_replaces_a_dangling_symlink_instead_of_writing_through_it(tmp_path):
+    target = tmp_path / "docs"
+    write_tree(target, {"index.md": b"x"})
+    (target / "page.md").symlink_to(target / "missing.md")  # dangling, inside the folder
+    report = write_tree(target, {"index.md": b"x", "page.md": b"page"})
+    assert report.written == ["page.md"]
+    assert not (target / "page.md").is_symlink() and (target / "page.md").read_bytes() == b"page"
+    assert not (target / "missing.md").exists()
+
+
+def test_published_pages_are_ordinary_files_new_or_replaced(tmp_path):
+    target = tmp_path / "docs"
+    write_tree(target, {"new.md": b"1", "changed.md": b"1"})
+    write_tree(target, {"new.md": b"1", "changed.md": b"2"})
+    modes = {name: (target / name).stat().st_mode & 0o777 for name in ("new.md", "changed.md")}
+    assert modes["new.md"] == modes["changed.md"] and modes["new.md"] & 0o044  # readable by others, not 0600
