@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import importlib
 import itertools
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -147,7 +149,8 @@ def _generate(root: Path, strict: bool, audience: str | None, keep_going: bool =
         return _up_to_date(layout, hit, strict, docs_dir)
     from playbookgen import pipeline  # only when something changed: the pipeline is the expensive part
 
-    generated = pipeline.generate(root, audience, keep_going, day)
+    with _no_cyclic_collection():
+        generated = pipeline.generate(root, audience, keep_going, day)
     checked = generated.checked
     skipped = checked.skipped() if keep_going else []
     failed = _report(checked.diagnostics, strict)
@@ -176,6 +179,20 @@ def _generate(root: Path, strict: bool, audience: str | None, keep_going: bool =
         err=True,
     )
     return generated
+
+
+@contextlib.contextmanager
+def _no_cyclic_collection() -> Iterator[None]:
+    """A run builds millions of objects that live until it ends; the cyclic garbage collector would walk
+    them over and over (6-8% of generate at 5,000 retros). Reference counting still frees all other
+    garbage; the few cycles wait for the next collection (about 30 MB more at peak at 5,000 retros)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _up_to_date(layout: Layout, hit: dict[str, Any], strict: bool, docs_dir: Path) -> Generated:
