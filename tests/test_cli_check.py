@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -194,6 +195,18 @@ def test_python_dash_m_check_exit_code_is_1_on_error(playbook, write_retro):
     )
     assert proc.returncode == 1
     assert "retros/x.md:6: error: deal.outcome: " in proc.stdout + proc.stderr
+
+
+def test_python_dash_m_exits_fast_with_the_right_code_and_all_output(playbook, write_retro):
+    """main() leaves with os._exit (no heap teardown): codes and every line of output must survive it."""
+    run = [sys.executable, "-m", "playbookgen", "-C", str(playbook)]
+    usage = subprocess.run([*run, "no-such-command"], capture_output=True, text=True, check=False)
+    assert usage.returncode == 2 and "No such command 'no-such-command'" in usage.stderr
+    for n in range(40):
+        write_retro(f"2025/r{n}.md", VALID_RETRO.replace("codename: Osprey", f"codename: Osprey {n}"))
+    export = subprocess.run([*run, "export", "--format", "json"], capture_output=True, text=True, check=False)
+    assert export.returncode == 0, export.stderr
+    assert len(json.loads(export.stdout)["lessons"]) == 40  # the whole document, flushed
 
 
 # --- the shipped sample corpus ---------------------------------------------------------------------
