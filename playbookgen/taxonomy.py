@@ -46,6 +46,7 @@ class Dimension:
     ambiguous: dict[str, Ambiguity] = field(default_factory=dict)
     source: str = ""  # where writers can look up names and aliases
     _index: dict[str, str] = field(default_factory=dict, repr=False)
+    _resolved: dict[str, Resolution] = field(default_factory=dict, repr=False, compare=False)  # repeats
 
     def __post_init__(self) -> None:
         for term in self.terms:
@@ -63,6 +64,12 @@ class Dimension:
         return self.slugs.index(slug)
 
     def resolve(self, value: str) -> Resolution:
+        known = self._resolved.get(value)
+        if known is None:
+            known = self._resolved[value] = self._resolve(value)
+        return known
+
+    def _resolve(self, value: str) -> Resolution:
         key = fold(value)
         ambiguity = self.ambiguous.get(key)
         if ambiguity is not None:
