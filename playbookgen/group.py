@@ -33,17 +33,20 @@ class Playbook:
     decided_by: dict[str, list[Retro]] = field(default_factory=dict)  # objection -> retros it decided
     outcomes: Counter[str] = field(default_factory=Counter)
 
+    _filed: dict[tuple[str, str], list[Entry]] = field(default_factory=dict, repr=False, compare=False)
+
     def entries_for(self, dimension: str, slug: str) -> list[Entry]:
-        """Every lesson filed under one stage, role or objection, each once, in corpus order."""
-        found = self._keys(dimension, slug)
-        return [e for e in self.entries if (e.retro.id, e.lesson.id) in found]
+        """Every lesson filed under one stage, role or objection, each once, in corpus order (computed once:
+        pages ask for the same group several times)."""
+        if (dimension, slug) not in self._filed:
+            groups = {"stages": self.by_stage, "roles": self.by_role, "objections": self.by_objection}
+            filed = groups[dimension][slug].values()
+            found = {(e.retro.id, e.lesson.id) for entries in filed for e in entries}
+            self._filed[dimension, slug] = [e for e in self.entries if (e.retro.id, e.lesson.id) in found]
+        return self._filed[dimension, slug]
 
     def count(self, dimension: str, slug: str) -> int:
-        return len(self._keys(dimension, slug))
-
-    def _keys(self, dimension: str, slug: str) -> set[tuple[str, str]]:
-        groups = {"stages": self.by_stage, "roles": self.by_role, "objections": self.by_objection}[dimension]
-        return {(e.retro.id, e.lesson.id) for entries in groups[slug].values() for e in entries}
+        return len(self.entries_for(dimension, slug))
 
 
 def build_playbook(retros: list[Retro], taxonomy: Taxonomy, config: SiteConfig) -> Playbook:
