@@ -69,8 +69,8 @@ def scan_tree(folder: Path, forbidden: Iterable[Forbidden]) -> list[Leak]:
 
     A built site repeats the theme's lines (header, navigation, icons) on every page, so each file is
     searched only in the lines no earlier clean file had. A forbidden string never spans lines (it is a
-    name: no newline), so this finds what a whole-file search finds; a file with a leak is searched whole,
-    and its lines are not remembered, so every file that repeats a leaking line is reported too.
+    name: no newline), so this finds what a whole-file search finds; a file with a leak is searched in
+    all its lines, and they are not remembered, so every file that repeats a leaking line is reported too.
     New lines are searched in chunks, each decoded (JSON, URL) only where its escapes occur; a JSON file
     with percent-escapes (a search index on one line) is searched string by string, already decoded.
     """
@@ -87,11 +87,16 @@ def scan_tree(folder: Path, forbidden: Iterable[Forbidden]) -> list[Leak]:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             text = data.decode("latin-1")
-        fresh = set(_units(relative, text)) - clean
+        units = _units(relative, text)
+        fresh = set(units) - clean
         if not any(scanner.scan(relative, chunk) for chunk in _chunks(sorted(fresh))):
             clean |= fresh
             continue
-        leaks.extend(scanner.scan(relative, text))
+        found: dict[str, Leak] = {}  # the whole file, searched the same way, for every leak it holds
+        for chunk in _chunks(units):
+            for leak in scanner.scan(relative, chunk):
+                found.setdefault(leak.forbidden.text, leak)
+        leaks.extend(found.values())
     return leaks
 
 

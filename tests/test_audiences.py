@@ -387,3 +387,7 @@ def test_leak_check_decodes_each_string_of_a_json_file_with_percent_escapes(tmp_
     forbidden = [Forbidden("Qorvath", "account of Heron"), Forbidden("Tindall & Osei", "account of Kestrel")]
     found = {(leak.path, leak.found) for leak in scan_tree(site, forbidden)}
     assert found == {("search/search_index.json", "Qorvath"), ("search/search_index.json", "Tindall & Osei")}
+    # A percent-escape hidden behind a JSON escape (\u0025 is '%') is decoded in that order, and reported.
+    raw = '{"docs": [{"text": "URL encoding (%C3%A1)"}, {"text": "by Q\\u00256Frvath"}]}'
+    (site / "search/search_index.json").write_text(raw, encoding="utf-8")
+    assert [leak.found for leak in scan_tree(site, forbidden)] == ["Qorvath"]
