@@ -700,6 +700,13 @@ def evaluate(results: list[dict]) -> list[tuple[str, str, str]]:
     return out
 
 
+def _git(*args: str) -> str:
+    """The stripped output of a git command in the repository ('' when it fails)."""
+    return subprocess.run(
+        ["git", "-C", str(REPO), *args], capture_output=True, text=True, check=False
+    ).stdout.strip()
+
+
 def machine(code: str) -> list[str]:
     def version(pkg: str) -> str:
         try:
@@ -710,18 +717,8 @@ def machine(code: str) -> list[str]:
             return "?"
 
     try:
-        commit = subprocess.run(
-            ["git", "-C", str(REPO), "log", "-1", "--format=%h %cs"],
-            capture_output=True,
-            text=True,
-            check=False,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(REPO), "status", "--porcelain", "--", "playbookgen"],
-            capture_output=True,
-            text=True,
-            check=False,
-        ).stdout.strip()
+        commit = _git("log", "-1", "--format=%h %cs")
+        dirty = _git("status", "--porcelain", "--", "playbookgen")
     except OSError:
         commit, dirty = "?", ""
     return [
@@ -825,12 +822,7 @@ def main(argv: list[str] | None = None) -> None:
             ["git", "-C", str(REPO), "archive", "HEAD"], capture_output=True, check=True
         ).stdout
         subprocess.run(["tar", "-x", "-C", str(repo)], input=archive, check=True)
-        head = subprocess.run(
-            ["git", "-C", str(REPO), "log", "-1", "--format=%h %s"],
-            capture_output=True,
-            text=True,
-            check=False,
-        ).stdout.strip()
+        head = _git("log", "-1", "--format=%h %s")
         label = f"HEAD (git archive of commit {head})"
     elif args.src:
         repo = args.src.resolve()
