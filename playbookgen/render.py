@@ -225,7 +225,7 @@ def _oneline(value: object) -> str:
     return " ".join(str(value).split())
 
 
-@functools.lru_cache(maxsize=8192)  # mostly the same names: stages, roles, objections, play titles
+@functools.lru_cache(maxsize=8192, typed=True)  # mostly the same names: stages, roles, objections
 def _link_text(value: object) -> str:
     return _oneline(value).replace("[", "\\[").replace("]", "\\]")
 
