@@ -14,37 +14,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import ahocorasick
 
 from playbookgen.model import Deal, Lesson, Money, Person, Retro
+from playbookgen.results import VISIBLE_TO, AudienceView, Forbidden
 from playbookgen.taxonomy import Taxonomy
 
 if TYPE_CHECKING:
     from playbookgen.settings import SiteConfig
-
-AUDIENCES = ("team", "internal", "public")
-VISIBLE_TO = {
-    "team": {"team", "internal", "public"},
-    "internal": {"internal", "public"},
-    "public": {"public"},
-}
-
-
-@dataclass(frozen=True)
-class Forbidden:
-    text: str
-    reason: str  # e.g. "account of Falcon"
-
-
-@dataclass(frozen=True)
-class AudienceView:
-    audience: str
-    retros: list[Retro]  # visible and redacted
-    excluded: list[Retro]
-    forbidden: list[Forbidden]
 
 
 def for_audience(retros: list[Retro], audience: str, taxonomy: Taxonomy, config: SiteConfig) -> AudienceView:

@@ -19,7 +19,7 @@ from playbookgen.diagnostics import Diagnostic, Diagnostics, Level
 from playbookgen.layout import Layout
 
 if TYPE_CHECKING:
-    from playbookgen.audience import AudienceView
+    from playbookgen.results import AudienceView
 
 CACHE_FILE = ".playbookgen-cache.json"
 _PACKAGE = Path(__file__).resolve().parent

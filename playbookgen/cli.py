@@ -6,7 +6,6 @@ import contextlib
 import gc
 import importlib
 import itertools
-import logging
 import os
 import sys
 import time
@@ -17,12 +16,10 @@ from typing import Any
 import click
 
 from playbookgen import __version__, buildcache, report
-from playbookgen.audience import AUDIENCES, AudienceView, Forbidden
 from playbookgen.clock import today
 from playbookgen.diagnostics import Diagnostics, summary
 from playbookgen.layout import Layout, SettingsError
-from playbookgen.publish import PublishError, write_tree
-from playbookgen.results import Checked, Generated
+from playbookgen.results import AUDIENCES, AudienceView, Checked, Forbidden, Generated
 
 # Commands defined in other modules are imported only when run: `playbookgen generate` on an unchanged
 # playbook then starts without loading Jinja, pydantic or MkDocs (see buildcache).
@@ -149,7 +146,9 @@ def _generate(root: Path, strict: bool, audience: str | None, keep_going: bool =
     key = buildcache.fingerprint(layout, audience, day)
     if not keep_going and (hit := buildcache.load(docs_dir, key)) is not None:
         return _up_to_date(layout, hit, strict, docs_dir)
-    from playbookgen import pipeline  # only when something changed: the pipeline is the expensive part
+    # Only when something changed: the pipeline is the expensive part (and publish imports tempfile).
+    from playbookgen import pipeline
+    from playbookgen.publish import PublishError, write_tree
 
     with _no_cyclic_collection():
         generated = pipeline.generate(root, audience, keep_going, day)
@@ -331,7 +330,8 @@ def main() -> None:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         if exc.code is not None and not isinstance(exc.code, int):
             click.echo(exc.code, err=True)
-    logging.shutdown()
+    if "logging" in sys.modules:  # MkDocs logs; a warm generate never imports logging at all
+        sys.modules["logging"].shutdown()
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

@@ -19,7 +19,7 @@ from urllib.parse import unquote
 
 import ahocorasick
 
-from playbookgen.audience import Forbidden
+from playbookgen.results import Forbidden
 from playbookgen.text import slugify
 
 _JSON_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|[\"\\/bfnrt])")

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from playbookgen import exports
-from playbookgen.audience import AudienceView, for_audience
+from playbookgen.audience import for_audience
 from playbookgen.clock import today
 from playbookgen.corpus import RetroCache, load_retros
 from playbookgen.diagnostics import Diagnostics
@@ -16,7 +16,7 @@ from playbookgen.feed import atom_feed
 from playbookgen.group import Playbook, build_playbook
 from playbookgen.layout import DEFAULTS, Layout, SettingsError
 from playbookgen.render import TemplateProblem, navigation, render_pages
-from playbookgen.results import Checked, Generated
+from playbookgen.results import AudienceView, Checked, Generated
 from playbookgen.settings import SiteConfig, load_site_config
 from playbookgen.sources import list_files, read_source
 from playbookgen.taxonomy import Taxonomy, load_taxonomy

@@ -7,11 +7,36 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from playbookgen.audience import AudienceView
     from playbookgen.diagnostics import Diagnostics
     from playbookgen.group import Playbook
     from playbookgen.layout import Layout
+    from playbookgen.model import Retro
     from playbookgen.settings import SiteConfig
+
+AUDIENCES = ("team", "internal", "public")
+VISIBLE_TO = {
+    "team": {"team", "internal", "public"},
+    "internal": {"internal", "public"},
+    "public": {"public"},
+}
+
+
+@dataclass(frozen=True)
+class Forbidden:
+    """A string that must not appear anywhere in an audience's site (see leaks.py)."""
+
+    text: str
+    reason: str  # e.g. "account of Falcon"
+
+
+@dataclass(frozen=True)
+class AudienceView:
+    """What one audience may see (audience.py builds it): the visible retros, redacted, and the rest."""
+
+    audience: str
+    retros: list[Retro]  # visible and redacted
+    excluded: list[Retro]
+    forbidden: list[Forbidden]
 
 
 @dataclass

@@ -39,10 +39,10 @@ from typing import Any
 import click
 
 from playbookgen import pipeline, report
-from playbookgen.audience import AUDIENCES
 from playbookgen.diagnostics import summary
 from playbookgen.layout import Layout, SettingsError
 from playbookgen.publish import PublishError, write_tree
+from playbookgen.results import AUDIENCES
 
 WATCHED_DIRS = ("retros", "site_config", "templates", "pages")
 PLUGIN = "playbookgen"

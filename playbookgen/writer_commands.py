@@ -10,10 +10,10 @@ from pathlib import Path
 import click
 
 from playbookgen import exports, pipeline
-from playbookgen.audience import AUDIENCES
 from playbookgen.editor_schema import schema_json
 from playbookgen.evidence import build_evidence
 from playbookgen.publish import PublishError, create_files
+from playbookgen.results import AUDIENCES
 from playbookgen.scaffold import EJECTABLE, NOTES, NewRetro, ejected_files, new_retro_path, new_retro_text
 from playbookgen.taxonomy import Dimension, Taxonomy
 from playbookgen.vocabulary import OUTCOMES, VISIBILITIES

@@ -55,3 +55,19 @@ def test_mkdocs_warning_fails_the_build(tmp_path):
     assert result.exit_code == 1
     assert "mkdocs: warning:" in result.stderr and "-gone.md" in result.stderr
     assert "site build failed" in result.stderr
+
+
+def test_an_unchanged_playbook_starts_without_loading_the_pipeline(tmp_path):
+    """A warm `generate` is mostly interpreter start-up: it must not import the pipeline's libraries."""
+    root = copy_skeleton(tmp_path / "pb", with_retros=True)
+    command = [sys.executable, "-X", "importtime", "-m", "playbookgen", "-C", str(root), "generate"]
+    cold = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path)
+    assert cold.returncode == 0 and "generated" in cold.stderr, cold.stderr[-2000:]
+    assert "jinja2" in cold.stderr  # the import log names the modules a cold run loads
+    warm = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path)
+    assert warm.returncode == 0 and "up to date: no input changed" in warm.stderr, warm.stderr[-2000:]
+    loaded = {line.rsplit("|", 1)[-1].strip() for line in warm.stderr.splitlines() if line.startswith("import time:")}
+    heavy = ["jinja2", "pydantic", "markdown", "mkdocs", "ahocorasick", "logging", "tempfile"]
+    heavy += ["playbookgen.pipeline", "playbookgen.audience", "playbookgen.publish"]
+    assert "playbookgen.buildcache" in loaded
+    assert [name for name in heavy if name in loaded] == []

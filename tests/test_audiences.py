@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from playbookgen.audience import Forbidden, value_band
+from playbookgen.audience import value_band
 from playbookgen.cli import cli
 from playbookgen.leaks import LeakScanner, scan_tree
 from playbookgen.model import Money
+from playbookgen.results import Forbidden
 from tests.conftest import copy_skeleton
 
 KINGFISHER = """\
