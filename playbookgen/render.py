@@ -85,19 +85,20 @@ def render_pages(
         else today or (playbook.retros[0].date if playbook.retros else date(1970, 1, 1))
     )
     evidence = evidence or build_evidence(playbook, today, playbook.config.stale_after_months)
+    names = {
+        "stages": {t.slug: t.name for t in taxonomy.stages.terms},
+        "roles": {t.slug: t.name for t in taxonomy.roles.terms},
+        "objections": {t.slug: t.name for t in taxonomy.objections.terms},
+        "outcomes": {t.slug: t.name for t in OUTCOMES.terms},
+        "results": {**{t.slug: t.name for t in RESULTS.terms}, "unlabelled": "Not labelled"},
+        "evidence": {t.slug: t.name for t in EVIDENCE.terms},
+        "confidence": {t.slug: t.name for t in CONFIDENCE.terms},
+    }
     common: dict[str, Any] = {
         "playbook": playbook,
         "config": playbook.config,
         "taxonomy": taxonomy,
-        "names": {
-            "stages": {t.slug: t.name for t in taxonomy.stages.terms},
-            "roles": {t.slug: t.name for t in taxonomy.roles.terms},
-            "objections": {t.slug: t.name for t in taxonomy.objections.terms},
-            "outcomes": {t.slug: t.name for t in OUTCOMES.terms},
-            "results": {**{t.slug: t.name for t in RESULTS.terms}, "unlabelled": "Not labelled"},
-            "evidence": {t.slug: t.name for t in EVIDENCE.terms},
-            "confidence": {t.slug: t.name for t in CONFIDENCE.terms},
-        },
+        "names": names,
         "result_buckets": RESULT_BUCKETS,
         "audience": audience,
         "sections": SECTIONS,
@@ -110,7 +111,12 @@ def render_pages(
     def page(path: str, template: str, **context: Any) -> None:
         try:
             # Encoded at once: holding every page twice (text and bytes) would double peak memory.
-            pages[path] = env.get_template(template).render(common, page_path=path, **context).encode("utf-8")
+            links = functools.partial(_term_link, names, _folder(path))
+            pages[path] = (
+                env.get_template(template)
+                .render(common, page_path=path, link_to_term=links, **context)
+                .encode("utf-8")
+            )
         except TemplateNotFound as exc:
             raise TemplateProblem(template, None, f"template not found: {exc.name}") from None
         except TemplateSyntaxError as exc:
@@ -169,6 +175,12 @@ def navigation(playbook: Playbook) -> list[dict[str, Any]]:
 def _url(context: Context, target: str) -> str:
     """A relative link from the page being rendered to `target` (a docs-dir path, optional #anchor)."""
     return _link(target, _folder(context["page_path"]))
+
+
+def _term_link(names: dict[str, dict[str, str]], here: str, key: str, slug: str) -> str:
+    """A Markdown link to a taxonomy term's page: `m.term_link` in the templates (a function, not a
+    macro: it is called about 20 times per lesson, and a macro call costs three times as much)."""
+    return f"[{_link_text(names[key][slug])}]({_link(f'{key}/{slug}.md', here)})"
 
 
 @functools.lru_cache(maxsize=4096)
