@@ -10,6 +10,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -146,13 +147,20 @@ def _generate(root: Path, strict: bool, audience: str | None, keep_going: bool =
     key = buildcache.fingerprint(layout, audience, day)
     if not keep_going and (hit := buildcache.load(docs_dir, key)) is not None:
         return _up_to_date(layout, hit, strict, docs_dir)
+    with _no_cyclic_collection():  # until the pages are written: writing allocates too
+        return _generate_and_write(root, docs_dir, key, strict, audience, keep_going, day)
+
+
+def _generate_and_write(
+    root: Path, docs_dir: Path, key: str, strict: bool, audience: str | None, keep_going: bool, day: date
+) -> Generated:
     # Only when something changed: the pipeline is the expensive part (and publish imports tempfile).
     from playbookgen import pipeline
     from playbookgen.publish import PublishError, write_tree
 
-    with _no_cyclic_collection():
-        generated = pipeline.generate(root, audience, keep_going, day)
+    generated = pipeline.generate(root, audience, keep_going, day)
     checked = generated.checked
+    layout = checked.layout
     skipped = checked.skipped() if keep_going else []
     failed = _report(checked.diagnostics, strict)
     blocked = not generated.files or (failed and not (keep_going and _only_skipped(checked, skipped, strict)))
