@@ -66,10 +66,13 @@ class _Replacer:
         haystack = self._key(text)
         if len(haystack) != len(text):  # lower-casing changed lengths (rare letters): use a regex instead
             return self._regex().sub(lambda m: self._replacement(self._key(m.group(0)), overrides), text)
+        hits = list(self.automaton.iter(haystack))
+        if not hits:  # most texts name no one
+            return text
         matches = sorted(
             (
                 (end - len(key) + 1, end + 1, key)
-                for end, key in self.automaton.iter(haystack)
+                for end, key in hits
                 if _is_word(haystack, end - len(key) + 1, end + 1)
             ),
             key=lambda m: (m[0], m[0] - m[1]),

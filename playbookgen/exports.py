@@ -62,10 +62,11 @@ def as_json(rows: list[dict[str, Any]], audience: str) -> str:
 def as_csv(rows: list[dict[str, Any]]) -> str:
     """Lists become ';'-separated cells; missing values are empty cells."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow(
-            {k: ";".join(v) if isinstance(v, list) else ("" if v is None else v) for k, v in row.items()}
-        )
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    writer.writerows([_cell(row[column]) for column in COLUMNS] for row in rows)
     return out.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    return ";".join(value) if isinstance(value, list) else ("" if value is None else value)
