@@ -23,17 +23,20 @@ if TYPE_CHECKING:
 
 CACHE_FILE = ".playbookgen-cache.json"
 _PACKAGE = Path(__file__).resolve().parent
+_INPUT_FOLDERS = ("retros", "site_config", "templates", "pages")
 
 
 def fingerprint(layout: Layout, audience: str | None, day: date) -> str:
     digest = hashlib.sha256(f"{audience or ''}\0{day.isoformat()}\0".encode())
-    for base, folder in [
-        (_PACKAGE, _PACKAGE),
-        *((layout.root, layout.root / name) for name in ("retros", "site_config", "templates", "pages")),
-    ]:
-        for path in _files(folder):
-            digest.update(path.relative_to(base).as_posix().encode("utf-8", "surrogateescape") + b"\0")
-            digest.update(path.read_bytes())
+    package, root = os.fspath(_PACKAGE), os.fspath(layout.root)
+    for base, name in [(package, ""), *((root, folder) for folder in _INPUT_FOLDERS)]:
+        for relative in _files(base, name):
+            digest.update(relative.encode("utf-8", "surrogateescape") + b"\0")
+            try:
+                with open(os.path.join(base, relative), "rb") as file:
+                    digest.update(file.read())
+            except OSError as exc:  # the pipeline reports the file; here it only has to count as a change
+                digest.update(f"unreadable: {exc.errno}".encode())
     if layout.mkdocs_yml.is_file():
         digest.update(layout.mkdocs_yml.read_bytes())
     return digest.hexdigest()
@@ -73,11 +76,13 @@ def load(docs_dir: Path, key: str) -> dict[str, Any] | None:
     return document
 
 
-def _files(folder: Path) -> list[Path]:
-    if not folder.is_dir():
-        return []
-    found = []
-    for here, folders, names in os.walk(folder, followlinks=False):
+def _files(base: str, name: str) -> list[str]:
+    """The files below base/name as sorted relative posix paths from `base` (plain strings: this runs on
+    every warm start), without __pycache__."""
+    found: list[str] = []
+    start = os.path.join(base, name) if name else base
+    for here, folders, names in os.walk(start, followlinks=False):
         folders[:] = sorted(n for n in folders if n != "__pycache__")
-        found += [Path(here, n) for n in sorted(names) if not n.endswith(".pyc")]
+        prefix = os.path.relpath(here, base).replace(os.sep, "/") + "/" if here != base else ""
+        found += [prefix + n for n in sorted(names) if not n.endswith(".pyc")]
     return found

@@ -286,9 +286,10 @@ def test_a_file_symlink_inside_the_root_is_read(playbook):
     assert checked.playbook is not None and [r.path for r in checked.playbook.retros] == ["retros/osprey.md"]
 
 
-def test_a_dangling_symlink_is_an_error_not_a_silent_skip(playbook):
+@pytest.mark.parametrize("command", ["check", "generate", "build"])
+def test_a_dangling_symlink_is_an_error_not_a_silent_skip(playbook, command):
     (playbook / "retros" / "gone.md").symlink_to(Path("nowhere.md"))
-    result = invoke(playbook, "check")
+    result = invoke(playbook, command)  # generate and build fingerprint every input first
     assert_fails_cleanly(result)
     assert "retros/gone.md: error: cannot read file: No such file or directory" in result.stderr
 
