@@ -139,13 +139,16 @@ AUDIENCE = click.option(
 def _generate(root: Path, strict: bool, audience: str | None, keep_going: bool = False) -> Generated:
     layout = Layout(root)
     day = today()
+    key = buildcache.fingerprint(layout, audience, day)
+    guess = layout.docs_dir_guess()  # a cache found there with this key is right (see docs_dir_guess)
+    if not keep_going and guess is not None and (hit := buildcache.load(guess, key)) is not None:
+        return _up_to_date(layout, hit, strict, guess)
     try:
         docs_dir = layout.docs_dir()
     except SettingsError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    key = buildcache.fingerprint(layout, audience, day)
-    if not keep_going and (hit := buildcache.load(docs_dir, key)) is not None:
+    if not keep_going and docs_dir != guess and (hit := buildcache.load(docs_dir, key)) is not None:
         return _up_to_date(layout, hit, strict, docs_dir)
     with _no_cyclic_collection():  # until the pages are written: writing allocates too
         return _generate_and_write(root, docs_dir, key, strict, audience, keep_going, day)

@@ -5,11 +5,14 @@ Light on purpose (no pydantic, no Jinja): the warm path of `generate` and `build
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+# A plain `docs_dir: some/path` line, the way mkdocs.yml files write it (see Layout.docs_dir_guess).
+_DOCS_DIR_LINE = re.compile(r"""^docs_dir:[ \t]*(["']?)([^"'#\r\n]*?)\1[ \t]*(?:#.*)?$""", re.MULTILINE)
 
 DEFAULTS = Path(__file__).resolve().parent / "defaults"  # the packaged taxonomy, templates and scaffolds
 
@@ -66,6 +69,20 @@ class Layout:
         """The generated folder: mkdocs.yml's docs_dir, read as plain YAML (MkDocs is not imported here)."""
         return self.root / str(_mkdocs_setting(self.mkdocs_yml, "docs_dir") or "docs")
 
+    def docs_dir_guess(self) -> Path | None:
+        """Where docs_dir most likely is, from a plain `docs_dir: path` line, without loading PyYAML.
+
+        Only for finding the build cache of a warm run: that cache is trusted only when its fingerprint
+        matches, and the fingerprint covers mkdocs.yml byte for byte (and playbookgen's code), so a cache
+        found here was written by a run that read this same mkdocs.yml as YAML and put docs_dir here.
+        """
+        try:
+            text = self.mkdocs_yml.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+        line = _DOCS_DIR_LINE.search(text)
+        return self.root / ((line.group(2) if line else "") or "docs")
+
     def relative(self, path: Path) -> str:
         if path == DEFAULTS / "taxonomy.yml":
             return "the packaged taxonomy.yml"
@@ -75,11 +92,17 @@ class Layout:
             return path.as_posix()
 
 
-class _TolerantLoader(yaml.SafeLoader):
-    """mkdocs.yml uses tags such as !!python/name and !ENV; they are not needed to read docs_dir."""
+@functools.cache
+def _tolerant_loader() -> Any:
+    """A safe loader that reads past mkdocs.yml's tags (!!python/name, !ENV): docs_dir and site_url do not
+    need them. Built on first use, so that a warm run never imports PyYAML."""
+    import yaml
 
+    class TolerantLoader(yaml.SafeLoader):
+        pass
 
-_TolerantLoader.add_multi_constructor("", lambda loader, suffix, node: None)
+    TolerantLoader.add_multi_constructor("", lambda loader, suffix, node: None)
+    return TolerantLoader
 
 
 class SettingsError(Exception):
@@ -87,10 +110,12 @@ class SettingsError(Exception):
 
 
 def _mkdocs_setting(path: Path, key: str) -> Any:
+    import yaml
+
     if not path.is_file():
         return None
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_TolerantLoader)
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_tolerant_loader())
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path.name}:{mark.line + 1}" if mark is not None else path.name

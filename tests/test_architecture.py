@@ -67,7 +67,31 @@ def test_an_unchanged_playbook_starts_without_loading_the_pipeline(tmp_path):
     warm = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path)
     assert warm.returncode == 0 and "up to date: no input changed" in warm.stderr, warm.stderr[-2000:]
     loaded = {line.rsplit("|", 1)[-1].strip() for line in warm.stderr.splitlines() if line.startswith("import time:")}
-    heavy = ["jinja2", "pydantic", "markdown", "mkdocs", "ahocorasick", "logging", "tempfile"]
+    heavy = ["jinja2", "pydantic", "markdown", "mkdocs", "ahocorasick", "logging", "tempfile", "yaml"]
     heavy += ["playbookgen.pipeline", "playbookgen.audience", "playbookgen.publish"]
     assert "playbookgen.buildcache" in loaded
     assert [name for name in heavy if name in loaded] == []
+
+
+def test_a_warm_run_finds_docs_dir_however_mkdocs_yml_writes_it(tmp_path):
+    """The warm path guesses docs_dir from a plain line; YAML the guess misreads must still work, and a
+    stale cache where the guess points must never be taken for the current one."""
+    root = copy_skeleton(tmp_path / "pb", with_retros=True)
+    config = root / "mkdocs.yml"
+    original = config.read_text(encoding="utf-8")
+    assert "\ndocs_dir: build/docs\n" in original
+
+    def generate() -> str:
+        result = CliRunner().invoke(cli, ["-C", str(root), "generate"])
+        assert result.exit_code == 0, result.output
+        return result.stderr
+
+    # A folded scalar: the guess reads ">-"; YAML reads build/out. The second run is still warm.
+    config.write_text(original.replace("docs_dir: build/docs", "docs_dir: >-\n  build/out"), encoding="utf-8")
+    assert "in build/out: " in generate() and (root / "build/out/index.md").is_file()
+    assert generate().startswith("up to date") and not (root / ">-").exists()
+    # A repeated key: the guess reads the first line (build/out, whose cache is there); YAML keeps the last.
+    config.write_text(original.replace("docs_dir: build/docs", "docs_dir: build/out\ndocs_dir: build/new"), encoding="utf-8")
+    second = generate()
+    assert second.startswith("generated") and "in build/new: " in second, second
+    assert generate().startswith("up to date") and "in build/new: " in generate()
