@@ -32,14 +32,17 @@ def fingerprint(layout: Layout, audience: str | None, day: date) -> str:
     for base, name in [(package, ""), *((root, folder) for folder in _INPUT_FOLDERS)]:
         for relative in _files(base, name):
             digest.update(relative.encode("utf-8", "surrogateescape") + b"\0")
-            try:
-                with open(os.path.join(base, relative), "rb") as file:
-                    digest.update(file.read())
-            except OSError as exc:  # the pipeline reports the file; here it only has to count as a change
-                digest.update(f"unreadable: {exc.errno}".encode())
-    if layout.mkdocs_yml.is_file():
-        digest.update(layout.mkdocs_yml.read_bytes())
+            digest.update(_content(os.path.join(base, relative)))
+    digest.update(b"mkdocs.yml\0" + _content(os.fspath(layout.mkdocs_yml)))
     return digest.hexdigest()
+
+
+def _content(path: str) -> bytes:
+    try:
+        with open(path, "rb") as file:
+            return file.read()
+    except OSError as exc:  # the pipeline reports the file; here it only has to count as a change
+        return f"unreadable: {exc.errno}".encode()
 
 
 def encode(
