@@ -221,7 +221,10 @@ def _read_bytes(path: Path, name: str, max_bytes: int, diagnostics: Diagnostics)
             return None
         if info.st_size <= max_bytes:
             with path.open("rb") as handle:
-                data = handle.read(max_bytes + 1)  # the file may have grown since stat
+                # Its size, not the limit: a read of the limit allocates (and maps) a megabyte every time.
+                data = handle.read(info.st_size + 1)
+                if len(data) > info.st_size:  # it grew since stat: read on, never past the limit
+                    data += handle.read(max_bytes + 1 - len(data))
             if len(data) <= max_bytes:
                 return data
     except OSError as exc:

@@ -173,6 +173,20 @@ def test_size_is_checked_with_stat_before_reading(playbook):
     assert "file too large: 4 GiB (4,294,967,296 bytes), the limit is 1 MiB" in error.message
 
 
+@pytest.mark.parametrize(("size", "readable"), [(120, True), (151, False)])
+def test_a_file_that_grew_since_stat_is_read_whole_or_refused_never_cut(playbook, write_retro, size, readable):
+    path = write_retro("x.md", "a" * size)
+    real = os.stat(path)
+    stale = os.stat_result((real.st_mode, real.st_ino, real.st_dev, real.st_nlink, real.st_uid, real.st_gid, 100, 0, 0, 0))
+    diagnostics = Diagnostics()
+    with mock.patch.object(Path, "stat", return_value=stale):  # stat saw 100 bytes; 120 or 151 are there
+        source = read_source(playbook, path, diagnostics, max_bytes=150)
+    if readable:
+        assert source is not None and source.text == "a" * size and not diagnostics
+    else:
+        assert source is None and [d.code for d in diagnostics] == ["too-large"]
+
+
 def test_max_bytes_is_a_parameter_and_the_limit_itself_is_allowed(playbook, write_retro):
     path = write_retro("x.md", "a" * 100)
     diagnostics = Diagnostics()
