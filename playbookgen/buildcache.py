@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,19 +38,46 @@ def fingerprint(layout: Layout, audience: str | None, day: date) -> str:
     return digest.hexdigest()
 
 
+_LARGE = 16 << 20  # larger inputs (never a retro: those stop at 1 MiB) count by size and time, unread
+
+
 def _content(path: str) -> bytes:
+    """What a file contributes to the fingerprint. It is opened without blocking (a named pipe would
+    wait for a writer forever) and read only when it is a regular file of a sane size; anything else
+    counts as a change and is left to the pipeline to report."""
     try:
-        with open(path, "rb") as file:
-            return file.read()
-    except OSError as exc:  # the pipeline reports the file; here it only has to count as a change
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
         return f"unreadable: {exc.errno}".encode()
+    with open(fd, "rb") as file:
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                return f"not a regular file: {stat.S_IFMT(info.st_mode)}".encode()
+            if info.st_size > _LARGE:
+                return f"large: {info.st_size} {info.st_mtime_ns}".encode()
+            return file.read()
+        except OSError as exc:
+            return f"unreadable: {exc.errno}".encode()
+
+
+def place(layout: Layout, docs_dir: Path) -> str:
+    """docs_dir as the cache records it: relative to the playbook root, as mkdocs.yml gives it."""
+    return os.path.relpath(docs_dir, layout.root).replace(os.sep, "/")
 
 
 def encode(
-    key: str, files: dict[str, bytes], diagnostics: Diagnostics, view: AudienceView, nav: list[dict[str, Any]]
+    key: str,
+    where: str,
+    files: dict[str, bytes],
+    diagnostics: Diagnostics,
+    view: AudienceView,
+    nav: list[dict[str, Any]],
 ) -> bytes:
+    """The cache document; `where` is place(layout, docs_dir) of the folder it is written to."""
     document = {
         "fingerprint": key,
+        "docs_dir": where,
         "audience": view.audience,
         "retros": len(view.retros),
         "excluded": len(view.excluded),
@@ -61,11 +89,13 @@ def encode(
     return json.dumps(document, ensure_ascii=False, sort_keys=True).encode("utf-8")
 
 
-def load(docs_dir: Path, key: str) -> dict[str, Any] | None:
-    """The cached run when the fingerprint matches and every generated file is there with its size."""
+def load(layout: Layout, docs_dir: Path, key: str) -> dict[str, Any] | None:
+    """The cached run when the fingerprint matches, it was written for this docs_dir of this playbook (a
+    folder outside the root may hold another playbook's cache), and every generated file is there with
+    its size."""
     try:
         document = json.loads((docs_dir / CACHE_FILE).read_text(encoding="utf-8"))
-        if document.get("fingerprint") != key:
+        if document.get("fingerprint") != key or document.get("docs_dir") != place(layout, docs_dir):
             return None
         for path, size in document["sizes"].items():
             if (docs_dir / path).stat().st_size != size:

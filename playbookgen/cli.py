@@ -141,14 +141,14 @@ def _generate(root: Path, strict: bool, audience: str | None, keep_going: bool =
     day = today()
     key = buildcache.fingerprint(layout, audience, day)
     guess = layout.docs_dir_guess()  # a cache found there with this key is right (see docs_dir_guess)
-    if not keep_going and guess is not None and (hit := buildcache.load(guess, key)) is not None:
+    if not keep_going and guess is not None and (hit := buildcache.load(layout, guess, key)) is not None:
         return _up_to_date(layout, hit, strict, guess)
     try:
         docs_dir = layout.docs_dir()
     except SettingsError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    if not keep_going and docs_dir != guess and (hit := buildcache.load(docs_dir, key)) is not None:
+    if not keep_going and docs_dir != guess and (hit := buildcache.load(layout, docs_dir, key)) is not None:
         return _up_to_date(layout, hit, strict, docs_dir)
     with _no_cyclic_collection():  # until the pages are written: writing allocates too
         return _generate_and_write(root, docs_dir, key, strict, audience, keep_going, day)
@@ -174,7 +174,12 @@ def _generate_and_write(
     files = dict(generated.files)
     if not keep_going:
         files[buildcache.CACHE_FILE] = buildcache.encode(
-            key, generated.files, checked.diagnostics, generated.view, generated.nav
+            key,
+            buildcache.place(layout, docs_dir),
+            generated.files,
+            checked.diagnostics,
+            generated.view,
+            generated.nav,
         )
     try:
         report = write_tree(docs_dir, files)
@@ -295,15 +300,23 @@ def build(
     if not result.ok or result.site_dir is None:
         click.echo("site build failed", err=True)
         sys.exit(1)
-    from playbookgen.leaks import scan_tree
+    from playbookgen.leaks import UnreadableSite, scan_tree
 
-    leaks = scan_tree(result.site_dir, view.forbidden)
+    shown = layout.relative(result.site_dir)
+    try:
+        leaks = scan_tree(result.site_dir, view.forbidden)
+    except UnreadableSite as exc:
+        click.echo(
+            f"{shown}/{exc.path}: error: leak check: cannot read it ({exc.reason}), so the site could not be "
+            f"checked; do not publish {shown}/",
+            err=True,
+        )
+        sys.exit(1)
     clock.append(("leak check", time.process_time()))
     if timings:
         steps = itertools.pairwise(clock)
         phases = ", ".join(f"{name} {end - begin:.2f}" for (_, begin), (name, end) in steps)
         click.echo(f"timings (CPU s, this process): {phases}; in all {time.process_time():.2f}", err=True)
-    shown = layout.relative(result.site_dir)
     for leak in leaks:
         click.echo(
             f"{shown}/{leak.path}: error: leak: {leak.found!r} ({leak.forbidden.reason}) must not appear "

@@ -72,9 +72,10 @@ class Layout:
     def docs_dir_guess(self) -> Path | None:
         """Where docs_dir most likely is, from a plain `docs_dir: path` line, without loading PyYAML.
 
-        Only for finding the build cache of a warm run: that cache is trusted only when its fingerprint
-        matches, and the fingerprint covers mkdocs.yml byte for byte (and playbookgen's code), so a cache
-        found here was written by a run that read this same mkdocs.yml as YAML and put docs_dir here.
+        Only for finding the build cache of a warm run. That cache is trusted only when its fingerprint
+        matches and it records this same docs_dir relative to its playbook root (buildcache.load); the
+        fingerprint covers mkdocs.yml byte for byte and playbookgen's code, so the run that wrote it read
+        this same mkdocs.yml as YAML and found docs_dir where the guess points.
         """
         try:
             text = self.mkdocs_yml.read_text(encoding="utf-8")

@@ -26,6 +26,14 @@ _JSON_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|[\"\\/bfnrt])")
 _PERCENT_ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")
 
 
+class UnreadableSite(Exception):
+    """A file or folder of the built site cannot be read, so the site cannot be checked."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path, self.reason = path, reason
+
+
 @dataclass(frozen=True)
 class Leak:
     path: str
@@ -65,7 +73,8 @@ class LeakScanner:
 
 
 def scan_tree(folder: Path, forbidden: Iterable[Forbidden]) -> list[Leak]:
-    """Every leak in every file below `folder` (binary files are searched as Latin-1 text).
+    """Every leak in every file below `folder` (binary files are searched as Latin-1 text); UnreadableSite
+    when a file or folder cannot be read.
 
     A built site repeats the theme's lines (header, navigation, icons) on every page, so each file is
     searched only in the lines no earlier clean file had. A forbidden string never spans lines (it is a
@@ -81,10 +90,13 @@ def scan_tree(folder: Path, forbidden: Iterable[Forbidden]) -> list[Leak]:
     clean: set[str] = set()
     base = os.path.join(folder, "")
     for relative in _files(folder):
-        with open(base + relative, "rb") as file:
-            data = file.read()
-        if relative.endswith(".gz"):
-            data = gzip.decompress(data)
+        try:
+            with open(base + relative, "rb") as file:
+                data = file.read()
+            if relative.endswith(".gz"):
+                data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:  # EOFError: a truncated .gz
+            raise UnreadableSite(relative, getattr(exc, "strerror", None) or str(exc)) from None
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
@@ -105,17 +117,21 @@ def scan_tree(folder: Path, forbidden: Iterable[Forbidden]) -> list[Leak]:
 def _files(folder: Path) -> list[str]:
     """Every file below `folder` as a sorted relative posix path. scandir's cached entry types spare a
     stat per file (a site has thousands of pages). A symlinked file is read through its link; a dangling
-    one, and a symlinked folder, are skipped (as os.walk does)."""
+    one, and a symlinked folder, are skipped. A folder that cannot be listed is an error: its files
+    could not be checked."""
     found: list[str] = []
     pending = [("", os.fspath(folder))]
     while pending:
         prefix, here = pending.pop()
-        with os.scandir(here) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    pending.append((f"{prefix}{entry.name}/", entry.path))
-                elif entry.is_file():
-                    found.append(prefix + entry.name)
+        try:
+            with os.scandir(here) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        pending.append((f"{prefix}{entry.name}/", entry.path))
+                    elif entry.is_file():
+                        found.append(prefix + entry.name)
+        except OSError as exc:
+            raise UnreadableSite(prefix or ".", exc.strerror or str(exc)) from None
     return sorted(found)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -95,3 +96,37 @@ def test_a_warm_run_finds_docs_dir_however_mkdocs_yml_writes_it(tmp_path):
     second = generate()
     assert second.startswith("generated") and "in build/new: " in second, second
     assert generate().startswith("up to date") and "in build/new: " in generate()
+
+
+def test_a_warm_run_never_takes_another_playbooks_cache(tmp_path):
+    """Two copies of a playbook whose docs_dir the guess misreads as the other copy's folder."""
+    first = copy_skeleton(tmp_path / "a", with_retros=True)
+    second = copy_skeleton(tmp_path / "b", with_retros=True)
+    for root in (first, second):  # YAML keeps the last key; the plain-line guess reads the first
+        config = root / "mkdocs.yml"
+        text = config.read_text(encoding="utf-8")
+        config.write_text(text.replace("docs_dir: build/docs", "docs_dir: ../a/build/docs\ndocs_dir: build/docs"),
+                          encoding="utf-8")
+    retro = next(iter(sorted((second / "retros").rglob("*.md"))))
+    moved = tmp_path / retro.name
+    retro.rename(moved)
+    assert CliRunner().invoke(cli, ["-C", str(second), "generate"]).exit_code == 0
+    moved.rename(retro)  # b now has every retro, like a
+    assert CliRunner().invoke(cli, ["-C", str(first), "generate"]).exit_code == 0
+    result = CliRunner().invoke(cli, ["-C", str(second), "generate"])  # a's cache matches b's inputs
+    assert result.exit_code == 0 and result.stderr.startswith("generated"), result.stderr
+    assert "in build/docs: " in result.stderr
+    pages = sorted(p.name for p in (first / "build/docs/retros").iterdir())
+    assert sorted(p.name for p in (second / "build/docs/retros").iterdir()) == pages
+
+
+def test_a_named_pipe_or_a_huge_file_among_the_inputs_is_never_read_by_the_fingerprint(tmp_path):
+    root = copy_skeleton(tmp_path / "pb", with_retros=True)
+    os.mkfifo(root / "retros/pipe.md")  # opening it for reading would wait for a writer forever
+    with (root / "retros/huge.md").open("wb") as handle:
+        handle.truncate(4 << 30)  # sparse: reading it would allocate 4 GiB
+    command = [sys.executable, "-m", "playbookgen", "-C", str(root), "generate"]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "retros/pipe.md: error: not a regular file" in result.stderr
+    assert "retros/huge.md: error: file too large: 4 GiB" in result.stderr

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from playbookgen import leaks
 from playbookgen.audience import value_band
 from playbookgen.cli import cli
 from playbookgen.leaks import LeakScanner, scan_tree
@@ -392,3 +393,43 @@ def test_leak_check_decodes_each_string_of_a_json_file_with_percent_escapes(tmp_
     raw = '{"docs": [{"text": "URL encoding (%C3%A1)"}, {"text": "by Q\\u00256Frvath"}]}'
     (site / "search/search_index.json").write_text(raw, encoding="utf-8")
     assert [leak.found for leak in scan_tree(site, forbidden)] == ["Qorvath"]
+
+
+def test_leak_check_refuses_a_site_it_cannot_read(tmp_path, monkeypatch):
+    """A folder or file it cannot read is an error naming it: never a traceback, never a silent pass."""
+    site = tmp_path / "site"
+    (site / "locked").mkdir(parents=True)
+    (site / "locked/page.html").write_text("<p>Qorvath</p>", encoding="utf-8")
+    forbidden = [Forbidden("Qorvath", "account of Heron")]
+    assert [leak.path for leak in scan_tree(site, forbidden)] == ["locked/page.html"]
+    real = leaks.os.scandir
+
+    def scandir(path: str):  # what a folder with mode 000 does (root, running the tests, may read it)
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(leaks.os, "scandir", scandir)
+    with pytest.raises(leaks.UnreadableSite) as caught:
+        scan_tree(site, forbidden)
+    assert (caught.value.path, caught.value.reason) == ("locked/", "Permission denied")
+    monkeypatch.undo()
+    (site / "sitemap.xml.gz").write_bytes(b"\x1f\x8b\x08\x00 cut short")
+    with pytest.raises(leaks.UnreadableSite) as caught:
+        scan_tree(site, forbidden)
+    assert caught.value.path == "sitemap.xml.gz"
+
+
+def test_an_unreadable_site_fails_the_build_with_its_path(playbook_root, tmp_path, monkeypatch):
+    root = tmp_path / "playbook"
+    shutil.copytree(playbook_root, root, ignore=shutil.ignore_patterns("site-*", "build"))
+
+    def unreadable(folder: Path) -> list[str]:
+        raise leaks.UnreadableSite("search/", "Permission denied")
+
+    monkeypatch.setattr(leaks, "_files", unreadable)
+    result = CliRunner().invoke(cli, ["-C", str(root), "build", "--audience", "internal"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception  # no traceback
+    assert "site/search/: error: leak check: cannot read it (Permission denied), so the site could not be " \
+        "checked; do not publish site/" in result.stderr
+    assert "leak check passed" not in result.stderr
