@@ -180,7 +180,11 @@ def _url(context: Context, target: str) -> str:
 def _term_link(names: dict[str, dict[str, str]], here: str, key: str, slug: str) -> str:
     """A Markdown link to a taxonomy term's page: `m.term_link` in the templates. A function, not a
     macro: it is called about 100,000 times at 5,000 retros, and a macro call costs three times as much."""
-    return f"[{_link_text(names[key][slug])}]({_link(f'{key}/{slug}.md', here)})"
+    terms = names.get(key) if key in ("stages", "roles", "objections") else None
+    if terms is None or slug not in terms:
+        known = "stages, roles, objections" if terms is None else ", ".join(terms)
+        raise ValueError(f"term_link({key!r}, {slug!r}): not a term of the taxonomy; known: {known}")
+    return f"[{_link_text(terms[slug])}]({_link(f'{key}/{slug}.md', here)})"
 
 
 @functools.lru_cache(maxsize=4096)

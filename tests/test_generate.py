@@ -179,6 +179,16 @@ def test_broken_template_is_a_diagnostic_not_a_traceback(playbook, write_retro):
     assert "Traceback" not in result.output
 
 
+def test_a_template_linking_to_an_unknown_term_names_the_call_and_the_known_terms(playbook, write_retro):
+    write_retro("2025/osprey.md")
+    default = (DEFAULTS / "templates/home.md.j2").read_text(encoding="utf-8")
+    (playbook / "templates/home.md.j2").write_text(default + '\n{{ m.term_link("stages", "closng") }}\n', encoding="utf-8")
+    result, _ = _generate(playbook)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "templates/home.md.j2:" in result.stderr
+    assert "term_link('stages', 'closng'): not a term of the taxonomy; known: prospecting," in result.stderr
+
+
 def test_publish_refuses_a_folder_it_did_not_make(tmp_path):
     target = tmp_path / "docs"
     target.mkdir()
