@@ -49,21 +49,24 @@ def _content(path: str) -> bytes:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         return f"unreadable: {exc.errno}".encode()
-    with open(fd, "rb") as file:
-        try:
-            info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode):
-                return f"not a regular file: {stat.S_IFMT(info.st_mode)}".encode()
-            if info.st_size > _LARGE:
-                return f"large: {info.st_size} {info.st_mtime_ns}".encode()
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):  # a folder opens too, on Linux
+            return f"not a regular file: {stat.S_IFMT(info.st_mode)}".encode()
+        if info.st_size > _LARGE:  # ctime and inode too: `touch -r` can put an mtime back, not a ctime
+            return f"large: {info.st_size} {info.st_mtime_ns} {info.st_ctime_ns} {info.st_ino}".encode()
+        with open(fd, "rb", closefd=False) as file:
             return file.read()
-        except OSError as exc:
-            return f"unreadable: {exc.errno}".encode()
+    except OSError as exc:
+        return f"unreadable: {exc.errno}".encode()
+    finally:
+        os.close(fd)
 
 
 def place(layout: Layout, docs_dir: Path) -> str:
-    """docs_dir as the cache records it: relative to the playbook root, as mkdocs.yml gives it."""
-    return os.path.relpath(docs_dir, layout.root).replace(os.sep, "/")
+    """docs_dir as the cache records it: relative to the playbook root, both with symlinks resolved (a
+    `link/..` in the setting is where the link leads, not where the text says)."""
+    return os.path.relpath(os.path.realpath(docs_dir), os.path.realpath(layout.root)).replace(os.sep, "/")
 
 
 def encode(

@@ -12,6 +12,7 @@ import html
 import json
 import os
 import re
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,7 +96,7 @@ def scan_tree(folder: Path, forbidden: Iterable[Forbidden]) -> list[Leak]:
                 data = file.read()
             if relative.endswith(".gz"):
                 data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:  # EOFError: a truncated .gz
+        except (OSError, EOFError, zlib.error) as exc:  # a truncated or corrupt .gz: EOFError, zlib.error
             raise UnreadableSite(relative, getattr(exc, "strerror", None) or str(exc)) from None
         try:
             text = data.decode("utf-8")
@@ -131,7 +132,7 @@ def _files(folder: Path) -> list[str]:
                     elif entry.is_file():
                         found.append(prefix + entry.name)
         except OSError as exc:
-            raise UnreadableSite(prefix or ".", exc.strerror or str(exc)) from None
+            raise UnreadableSite(prefix, exc.strerror or str(exc)) from None  # "": the site folder itself
     return sorted(found)
 
 

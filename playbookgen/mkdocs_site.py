@@ -48,5 +48,8 @@ def build_site(config_file: Path, site_dir: Path | None, nav: list[dict[str, Any
         return SiteBuild(ok=True, site_dir=Path(config.site_dir), messages=collector.messages)
     except (Abort, ConfigurationError) as exc:
         return SiteBuild(ok=False, messages=[*collector.messages, f"error: {exc}"])
+    except OSError as exc:  # mkdocs.yml is a folder, the site folder cannot be written, the disk is full
+        where = f": {exc.filename}" if exc.filename else ""
+        return SiteBuild(ok=False, messages=[*collector.messages, f"error: {exc.strerror or exc}{where}"])
     finally:
         logger.removeHandler(collector)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from playbookgen.cli import cli
@@ -130,3 +132,68 @@ def test_a_named_pipe_or_a_huge_file_among_the_inputs_is_never_read_by_the_finge
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
     assert "retros/pipe.md: error: not a regular file" in result.stderr
     assert "retros/huge.md: error: file too large: 4 GiB" in result.stderr
+
+
+def test_a_folder_named_mkdocs_yml_is_an_error_not_a_traceback(tmp_path):
+    root = copy_skeleton(tmp_path / "pb", with_retros=True)
+    (root / "mkdocs.yml").unlink()
+    (root / "mkdocs.yml").mkdir()
+    first = CliRunner().invoke(cli, ["-C", str(root), "generate"])  # MkDocs' default docs_dir: docs
+    assert first.exit_code == 0 and "in docs: " in first.stderr, first.output
+    assert CliRunner().invoke(cli, ["-C", str(root), "generate"]).stderr.startswith("up to date")
+    built = CliRunner().invoke(cli, ["-C", str(root), "build"])
+    assert built.exit_code == 1 and isinstance(built.exception, SystemExit), built.exception
+    assert f"mkdocs: error: Is a directory: {root / 'mkdocs.yml'}" in built.stderr
+    assert "site build failed" in built.stderr
+
+
+def test_a_warm_run_resolves_links_in_docs_dir_before_comparing_it(tmp_path):
+    """`x/..` in the setting is where the link x leads, then up: not the playbook root."""
+    first = copy_skeleton(tmp_path / "a", with_retros=True)
+    second = copy_skeleton(tmp_path / "b", with_retros=True)
+    for root in (first, second):  # the guess reads the first key (x/../docs); YAML keeps the last (docs)
+        config = root / "mkdocs.yml"
+        text = config.read_text(encoding="utf-8")
+        config.write_text(text.replace("docs_dir: build/docs", "docs_dir: x/../docs\ndocs_dir: docs"), encoding="utf-8")
+    (second / "x").symlink_to(Path("../a/retros"))  # so b's x/../docs is a/docs
+    retro = next(iter(sorted((second / "retros").rglob("*.md"))))
+    moved = tmp_path / retro.name
+    retro.rename(moved)
+    assert CliRunner().invoke(cli, ["-C", str(second), "generate"]).exit_code == 0
+    moved.rename(retro)
+    assert CliRunner().invoke(cli, ["-C", str(first), "generate"]).exit_code == 0
+    result = CliRunner().invoke(cli, ["-C", str(second), "generate"])
+    assert result.exit_code == 0 and result.stderr.startswith("generated"), result.stderr
+    assert sorted(p.name for p in (second / "docs/retros").iterdir()) == sorted(
+        p.name for p in (first / "docs/retros").iterdir()
+    )
+
+
+def test_the_fingerprint_sees_a_large_file_rewritten_with_its_old_size_and_time(tmp_path):
+    from datetime import date
+
+    from playbookgen import buildcache
+    from playbookgen.layout import Layout
+
+    root = copy_skeleton(tmp_path / "pb")
+    (root / "pages").mkdir()
+    big = root / "pages/video.bin"
+    big.write_bytes(b"a" * (17 << 20))  # over the size the fingerprint reads
+    before = big.stat()
+    key = buildcache.fingerprint(Layout(root), None, date(2026, 1, 1))
+    big.write_bytes(b"b" * (17 << 20))
+    os.utime(big, ns=(before.st_atime_ns, before.st_mtime_ns))  # what `touch -r` does
+    assert buildcache.fingerprint(Layout(root), None, date(2026, 1, 1)) != key
+
+
+def test_the_fingerprint_closes_every_file_it_opens(tmp_path):
+    from playbookgen import buildcache
+
+    open_fds = Path("/proc/self/fd")
+    if not open_fds.is_dir():
+        pytest.skip("needs /proc")
+    before = len(list(open_fds.iterdir()))
+    for _ in range(20):  # a folder opens but is not read; a regular file is read
+        assert buildcache._content(str(tmp_path)).startswith(b"not a regular file")
+        assert buildcache._content(__file__).startswith(b'"""')
+    assert len(list(open_fds.iterdir())) == before

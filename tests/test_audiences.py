@@ -3,6 +3,7 @@ catches what slips through, whatever the escaping."""
 
 from __future__ import annotations
 
+import gzip
 import html
 import json
 import re
@@ -414,10 +415,12 @@ def test_leak_check_refuses_a_site_it_cannot_read(tmp_path, monkeypatch):
         scan_tree(site, forbidden)
     assert (caught.value.path, caught.value.reason) == ("locked/", "Permission denied")
     monkeypatch.undo()
-    (site / "sitemap.xml.gz").write_bytes(b"\x1f\x8b\x08\x00 cut short")
-    with pytest.raises(leaks.UnreadableSite) as caught:
-        scan_tree(site, forbidden)
-    assert caught.value.path == "sitemap.xml.gz"
+    good = gzip.compress(b"<urlset></urlset>")
+    for broken in (good[:12], good[:10] + b"\xff" * (len(good) - 10)):  # cut short (EOFError), bad deflate (zlib)
+        (site / "sitemap.xml.gz").write_bytes(broken)
+        with pytest.raises(leaks.UnreadableSite) as caught:
+            scan_tree(site, forbidden)
+        assert caught.value.path == "sitemap.xml.gz"
 
 
 def test_an_unreadable_site_fails_the_build_with_its_path(playbook_root, tmp_path, monkeypatch):
