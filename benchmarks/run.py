@@ -883,9 +883,11 @@ def main(argv: list[str] | None = None) -> None:
         nonlocal text
         current["elapsed_s"] = time.perf_counter() - started
         done = results + ([current] if current not in results else [])
-        (work / "results.json").write_text(json.dumps(done, indent=1, default=str), encoding="utf-8")
+        raw = json.dumps(done, indent=1, default=str)
+        (work / "results.json").write_text(raw, encoding="utf-8")
         text = markdown(done, label, args, time.perf_counter() - started)
         args.out.write_text(text, encoding="utf-8")
+        args.out.with_suffix(".json").write_text(raw, encoding="utf-8")  # the table's raw data, beside it
 
     for n in sizes:
         results.append(bench_size(n, args, runner, work, repo, save))
