@@ -1,3 +1,3 @@
-from playbookgen.cli import main
+from playbookgen.entry import main
 
 main()

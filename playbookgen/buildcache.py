@@ -14,12 +14,14 @@ import os
 import stat
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from playbookgen.diagnostics import Diagnostic, Diagnostics, Level
 from playbookgen.layout import Layout
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a warm run never needs it)
 if TYPE_CHECKING:
+    from typing import Any
+
     from playbookgen.results import AudienceView
 
 CACHE_FILE = ".playbookgen-cache.json"

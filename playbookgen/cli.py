@@ -16,9 +16,8 @@ from typing import Any
 
 import click
 
-from playbookgen import __version__, buildcache, report
+from playbookgen import __version__, buildcache, report, warm
 from playbookgen.clock import today
-from playbookgen.diagnostics import Diagnostics, summary
 from playbookgen.layout import Layout, SettingsError
 from playbookgen.results import AUDIENCES, AudienceView, Checked, Forbidden, Generated
 
@@ -72,27 +71,6 @@ def cli(ctx: click.Context, root: Path) -> None:
     ctx.obj = root.resolve()
 
 
-def _report(diagnostics: Diagnostics, strict: bool, output: str = "text") -> bool:
-    """Print every diagnostic and a summary; True when the run must fail.
-
-    Text goes to stderr; github and json formats go to stdout (for CI to read), the summary to stderr.
-    """
-    ordered = diagnostics.sorted()
-    if output == "json":
-        click.echo(report.as_json(ordered))
-    else:
-        lines = report.as_github(ordered) if output == "github" else report.as_text(ordered)
-        for line in lines:
-            click.echo(line, err=output == "text")
-    failed = diagnostics.failed(strict)
-    if diagnostics:
-        note = (
-            " (--strict: warnings fail)" if strict and diagnostics.warnings and not diagnostics.errors else ""
-        )
-        click.echo(f"{summary(diagnostics)}{note}", err=True)
-    return failed
-
-
 @cli.command()
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option(
@@ -113,14 +91,14 @@ def check(root: Path, strict: bool, output: str) -> None:
     from playbookgen import pipeline
 
     checked = pipeline.check(root)
-    failed = _report(checked.diagnostics, strict, output)
+    failed = report.emit(checked.diagnostics, strict, output)
     if checked.playbook is not None:
         valid, lessons = len(checked.playbook.retros), len(checked.playbook.entries)
         invalid = checked.files - valid
         broken = f" ({invalid} with errors)" if invalid else ""
         click.echo(
-            f"checked {_count(checked.files, 'retro file')}{broken}: {valid} valid with "
-            f"{_count(lessons, 'lesson')}",
+            f"checked {warm.count(checked.files, 'retro file')}{broken}: {valid} valid with "
+            f"{warm.count(lessons, 'lesson')}",
             err=True,
         )
     sys.exit(1 if failed else 0)
@@ -165,7 +143,7 @@ def _generate_and_write(
     checked = generated.checked
     layout = checked.layout
     skipped = checked.skipped() if keep_going else []
-    failed = _report(checked.diagnostics, strict)
+    failed = report.emit(checked.diagnostics, strict)
     blocked = not generated.files or (failed and not (keep_going and _only_skipped(checked, skipped, strict)))
     if blocked:
         click.echo("nothing published: fix the errors above first", err=True)
@@ -182,17 +160,18 @@ def _generate_and_write(
             generated.nav,
         )
     try:
-        report = write_tree(docs_dir, files)
+        outcome = write_tree(docs_dir, files)
     except (PublishError, OSError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    written = [p for p in report.written if p != buildcache.CACHE_FILE]
-    unchanged = [p for p in report.unchanged if p != buildcache.CACHE_FILE]
+    written = [p for p in outcome.written if p != buildcache.CACHE_FILE]
+    unchanged = [p for p in outcome.unchanged if p != buildcache.CACHE_FILE]
     click.echo(
         f"generated {len(generated.files)} files for the {generated.view.audience} audience "
-        f"({_count(len(generated.view.retros), 'retro')}, {len(generated.view.excluded)} not visible to it) "
+        f"({warm.count(len(generated.view.retros), 'retro')}, {len(generated.view.excluded)} not visible "
+        "to it) "
         f"in {layout.relative(docs_dir)}: {len(written)} written, {len(unchanged)} unchanged, "
-        f"{len(report.removed)} removed",
+        f"{len(outcome.removed)} removed",
         err=True,
     )
     return generated
@@ -214,15 +193,8 @@ def _no_cyclic_collection() -> Iterator[None]:
 
 def _up_to_date(layout: Layout, hit: dict[str, Any], strict: bool, docs_dir: Path) -> Generated:
     """No input changed since the last run: report its diagnostics again and write nothing."""
-    if _report(hit["diagnostics"], strict):
-        click.echo("nothing published: fix the errors above first", err=True)
+    if warm.announce(layout, hit, strict, docs_dir):
         sys.exit(1)
-    click.echo(
-        f"up to date: no input changed since the last run; {len(hit['sizes'])} files for the "
-        f"{hit['audience']} audience ({_count(hit['retros'], 'retro')}, {hit['excluded']} not visible to it) "
-        f"in {layout.relative(docs_dir)}: 0 written, {len(hit['sizes'])} unchanged, 0 removed",
-        err=True,
-    )
     forbidden = [Forbidden(text, reason) for text, reason in hit["forbidden"]]
     view = AudienceView(hit["audience"], [], [], forbidden)
     return Generated(Checked(layout, hit["diagnostics"]), {}, view, hit["nav"])
@@ -334,10 +306,6 @@ def build(
             click.echo(f"skipped: {path}: {len(reasons)} error(s), first: {reasons[0]}", err=True)
         click.echo(f"{len(skipped)} retro file(s) skipped: the site is incomplete", err=True)
         sys.exit(3)
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def main() -> None:

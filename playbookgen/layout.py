@@ -9,7 +9,10 @@ import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a warm run never needs it)
+if TYPE_CHECKING:
+    from typing import Any
 
 # A plain `docs_dir: some/path` line, the way mkdocs.yml files write it (see Layout.docs_dir_guess).
 _DOCS_DIR_LINE = re.compile(r"""^docs_dir:[ \t]*(["']?)([^"'#\r\n]*?)\1[ \t]*(?:#.*)?$""", re.MULTILINE)

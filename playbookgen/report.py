@@ -3,13 +3,35 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable
 
 from playbookgen.codes import code_of
-from playbookgen.diagnostics import Diagnostic
+from playbookgen.diagnostics import Diagnostic, Diagnostics, summary
 
 FORMATS = ("text", "github", "json")
 JSON_VERSION = 1
+
+
+def emit(diagnostics: Diagnostics, strict: bool, output: str = "text") -> bool:
+    """Print every diagnostic and a summary; True when the run must fail.
+
+    Text goes to stderr; github and json formats go to stdout (for CI to read), the summary to stderr.
+    Plain print, not click: a warm `generate` reports before click is imported (see entry.py).
+    """
+    ordered = diagnostics.sorted()
+    if output == "json":
+        print(as_json(ordered), flush=True)
+    else:
+        stream = sys.stderr if output == "text" else sys.stdout
+        for line in as_github(ordered) if output == "github" else as_text(ordered):
+            print(line, file=stream, flush=True)
+    if diagnostics:
+        note = (
+            " (--strict: warnings fail)" if strict and diagnostics.warnings and not diagnostics.errors else ""
+        )
+        print(f"{summary(diagnostics)}{note}", file=sys.stderr, flush=True)
+    return diagnostics.failed(strict)
 
 
 def as_text(diagnostics: Iterable[Diagnostic]) -> list[str]:
