@@ -34,15 +34,19 @@ class Playbook:
     outcomes: Counter[str] = field(default_factory=Counter)
 
     _filed: dict[tuple[str, str], list[Entry]] = field(default_factory=dict, repr=False, compare=False)
+    _order: dict[int, int] = field(default_factory=dict, repr=False, compare=False)  # id(entry) -> index
 
     def entries_for(self, dimension: str, slug: str) -> list[Entry]:
         """Every lesson filed under one stage, role or objection, each once, in corpus order (computed once:
         pages ask for the same group several times)."""
         if (dimension, slug) not in self._filed:
             groups = {"stages": self.by_stage, "roles": self.by_role, "objections": self.by_objection}
-            filed = groups[dimension][slug].values()
-            found = {(e.retro.id, e.lesson.id) for entries in filed for e in entries}
-            self._filed[dimension, slug] = [e for e in self.entries if (e.retro.id, e.lesson.id) in found]
+            if not self._order:
+                self._order = {id(e): i for i, e in enumerate(self.entries)}
+            # A lesson with two roles is filed twice under its stage: keep it once, by identity.
+            found = {id(e): e for entries in groups[dimension][slug].values() for e in entries}
+            place = {self._order[key]: e for key, e in found.items() if key in self._order}
+            self._filed[dimension, slug] = [place[i] for i in sorted(place)]
         return self._filed[dimension, slug]
 
     def count(self, dimension: str, slug: str) -> int:
