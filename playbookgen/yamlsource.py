@@ -60,10 +60,34 @@ def _integer(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
     validator reports it as a value of the wrong kind instead of crashing on it."""
     if len(node.value) > _MAX_INT_CHARACTERS:
         return f"{node.value[:40]}... ({len(node.value)} characters)"
-    return yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
+    return _tagged(loader, node, "int", yaml.constructor.SafeConstructor.construct_yaml_int)
+
+
+def _tagged(loader: yaml.SafeLoader, node: yaml.ScalarNode, kind: str, construct: Any) -> Any:
+    """A scalar that an explicit tag (`!!bool maybe`, `!!int 1x`) makes impossible is an error on its line,
+    not an exception from deep inside PyYAML."""
+    try:
+        return construct(loader, node)
+    except (KeyError, ValueError):
+        raise yaml.constructor.ConstructorError(
+            None,
+            None,
+            f"{node.value!r} is not a valid !!{kind}; remove the tag to keep the value as text",
+            node.start_mark,
+        ) from None
+
+
+def _boolean(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    return _tagged(loader, node, "bool", yaml.constructor.SafeConstructor.construct_yaml_bool)
+
+
+def _float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    return _tagged(loader, node, "float", yaml.constructor.SafeConstructor.construct_yaml_float)
 
 
 _SafeLoader.add_constructor("tag:yaml.org,2002:int", _integer)
+_SafeLoader.add_constructor("tag:yaml.org,2002:bool", _boolean)
+_SafeLoader.add_constructor("tag:yaml.org,2002:float", _float)
 _SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 _SafeLoader.add_constructor("tag:yaml.org,2002:map", _mapping)
 _SafeLoader.add_constructor(None, _refuse_tag)

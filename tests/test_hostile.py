@@ -87,6 +87,20 @@ def test_python_tag_fails_check_without_a_traceback(playbook, write_retro, tmp_p
     assert not touched.exists()
 
 
+@pytest.mark.parametrize(
+    ("value", "kind"), [("!!bool maybe", "bool"), ("!!int 12x", "int"), ("!!float ten", "float")]
+)
+def test_a_tag_the_value_cannot_have_is_an_error_on_its_line(playbook, write_retro, value, kind):
+    """It was "could not be read (KeyError: 'maybe'); this is a playbookgen bug" for !!bool, and a line-less
+    error for !!int and !!float."""
+    text = with_front_matter(f"flag: {value}\n")
+    write_retro("x.md", text)
+    [error] = errors(pipeline.check(playbook).diagnostics, "retros/x.md")
+    assert error.line == line_of(text, "flag:")
+    shown = value.split()[1]
+    assert error.message.startswith(f"invalid YAML: {shown!r} is not a valid !!{kind}; remove the tag to keep")
+
+
 def test_billion_laughs_is_an_error_naming_file_and_line(playbook, write_retro):
     text = with_front_matter(BOMB)
     write_retro("x.md", text)
