@@ -96,6 +96,63 @@ MAX_ALIAS_NODES = 10_000  # how many nodes aliases ('*name') may add to a docume
 _SATURATED = 2**62  # sizes stop growing here: only the comparison with the limit matters
 
 
+_TAG = "tag:yaml.org,2002:"
+_STR, _SEQ, _MAP = _TAG + "str", _TAG + "seq", _TAG + "map"
+_SCALARS = {_TAG + name for name in ("null", "bool", "int", "float", "timestamp")}
+_SPECIAL_KEYS = {_TAG + "merge", _TAG + "value"}  # '<<' and '=': PyYAML's flatten_mapping handles them
+
+
+class _NeedsFullConstructor(Exception):
+    """The document uses something `_construct` leaves to PyYAML: other tags, merge keys, a duplicate or
+    unhashable key (whose errors PyYAML words)."""
+
+
+def _construct(loader: yaml.SafeLoader, root: yaml.Node) -> Any:
+    """The plain data of a composed document, as PyYAML's safe constructor builds it, for documents made
+    of text, numbers, booleans, nulls, dates, lists and mappings (retros are): scalars go through the
+    same constructors; lists and mappings are built directly, without the general constructor's
+    per-node bookkeeping (twice as fast over a retro's front matter). An alias gives the same object,
+    as in PyYAML. Anything else raises _NeedsFullConstructor, and PyYAML constructs the document."""
+    constructors = loader.yaml_constructors
+    built: dict[int, Any] = {}  # lists and mappings by node, for aliases
+
+    def build(node: yaml.Node) -> Any:
+        tag, kind = node.tag, type(node)
+        if kind is yaml.ScalarNode:
+            if tag == _STR:
+                return node.value
+            if tag in _SCALARS:
+                return constructors[tag](loader, node)
+            raise _NeedsFullConstructor
+        if id(node) in built:
+            return built[id(node)]
+        if kind is yaml.SequenceNode and tag == _SEQ:
+            items: list[Any] = []
+            built[id(node)] = items
+            items.extend(build(child) for child in node.value)
+            return items
+        if kind is yaml.MappingNode and tag == _MAP:
+            mapping: dict[Any, Any] = {}
+            built[id(node)] = mapping
+            seen: set[str] = set()
+            for key_node, value_node in node.value:
+                if key_node.tag in _SPECIAL_KEYS:
+                    raise _NeedsFullConstructor
+                if type(key_node) is yaml.ScalarNode:
+                    if key_node.value in seen:
+                        raise _NeedsFullConstructor
+                    seen.add(key_node.value)
+                key = build(key_node)
+                try:
+                    mapping[key] = build(value_node)
+                except TypeError:  # an unhashable key
+                    raise _NeedsFullConstructor from None
+            return mapping
+        raise _NeedsFullConstructor
+
+    return build(root)
+
+
 class YamlError(Exception):
     def __init__(self, message: str, line: int | None) -> None:
         super().__init__(message)
@@ -116,7 +173,10 @@ def load(text: str, first_line: int = 1) -> Any:
             return None
         if "*" in text:
             _check_aliases(node, first_line)
-        return loader.construct_document(node)
+        try:
+            return _construct(loader, node)
+        except _NeedsFullConstructor:
+            return loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + mark.line if mark is not None else None

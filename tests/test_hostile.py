@@ -115,6 +115,7 @@ def test_billion_laughs_is_refused_before_anything_is_constructed():
         mock.patch.object(
             yamlsource._SafeLoader, "construct_document", side_effect=AssertionError("constructed")
         ),
+        mock.patch.object(yamlsource, "_construct", side_effect=AssertionError("constructed")),
         pytest.raises(YamlError, match="too many YAML aliases"),
     ):
         load(BOMB)
