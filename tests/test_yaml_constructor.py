@@ -4,6 +4,7 @@ the type of every value and the wording of every error."""
 from __future__ import annotations
 
 import datetime
+import gc
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -145,3 +146,18 @@ def test_dates_and_numbers_keep_their_types():
     data = load("d: 2025-03-01\nn: 1_000\nf: 1.5\nb: yes\nz: ~\nt: '2025-03-01'\n")
     assert data == {"d": datetime.date(2025, 3, 1), "n": 1000, "f": 1.5, "b": True, "z": None, "t": "2025-03-01"}
     assert type(data["n"]) is int and type(data["b"]) is bool
+
+
+def test_loading_leaves_no_garbage_for_the_cyclic_collector():
+    """generate pauses the cyclic collector: a document whose loading left a reference cycle (a recursive
+    closure did) would keep its data alive to the end of the run (+140 MB at 5,000 retros)."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted((REPO / "retros").rglob("*.md"))]
+    front = [t.split("---\n", 2)[1] for t in texts if t.startswith("---\n") and t.count("---\n") >= 2]
+    gc.collect()
+    gc.disable()
+    try:
+        for text in front + ["a: &l [1, {b: 2}]\nc: *l\n"]:
+            load(text)
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
