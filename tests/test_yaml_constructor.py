@@ -156,7 +156,7 @@ def test_loading_leaves_no_garbage_for_the_cyclic_collector():
     gc.collect()
     gc.disable()
     try:
-        for text in front + ["a: &l [1, {b: 2}]\nc: *l\n"]:
+        for text in [*front, "a: &l [1, {b: 2}]\nc: *l\n"]:
             load(text)
         assert gc.collect() == 0
     finally:
