@@ -315,19 +315,19 @@ def creation_probe(trash: Path) -> float:
 
 
 def settle(trash: Path, label: str, quiet: float | None, most: float = 180.0) -> list[float]:
-    """Wait while creating a file is getting cheaper (the after-effect of deletions fading), at most
-    `most` seconds; returns the probes, 10 s apart. No wait when the first probe is within 1.5x of
-    `quiet`, the lowest probe of this run so far."""
+    """Wait, probing every 10 s for at most `most` seconds, while creating a file costs more than 1.5x
+    `quiet` (the lowest probe of this run so far) or, with no such figure yet, while it keeps falling
+    (the after-effect of deletions fading). Returns the probes; on a quiet disk there is no wait."""
     probes = [creation_probe(trash)]
-    if quiet is not None and probes[0] <= 1.5 * quiet:
-        return probes
     started = time.monotonic()
     while time.monotonic() - started < most:
+        if quiet is not None and probes[-1] <= 1.5 * quiet:
+            break
+        if quiet is None and len(probes) > 1 and probes[-1] > 0.8 * probes[-2]:
+            break
         time.sleep(10)
         probes.append(creation_probe(trash))
-        if probes[-1] > 0.8 * probes[-2]:
-            break
-    if len(probes) > 2:
+    if len(probes) > 1:
         shown = " ".join(f"{p:.0f}" for p in probes)
         print(f"[{label}] waited for file creation to settle: {shown} µs", file=sys.stderr)
     return probes
