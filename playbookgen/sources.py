@@ -250,28 +250,26 @@ def _bytes(size: int) -> str:
 
 
 def starts_front_matter(text: str) -> bool:
-    return YAMLHandler().detect(text)
+    """python-frontmatter's YAMLHandler.detect: the text starts with a boundary line."""
+    return _BOUNDARY.match(text) is not None
 
 
 def split_front_matter(text: str) -> Split | None:
     """Front matter between two '---' lines at the top of the file (python-frontmatter's boundary)."""
     if not starts_front_matter(text):
         return None
-    boundaries = list(_BOUNDARY.finditer(text))
-    if len(boundaries) < 2:
+    boundaries = _BOUNDARY.finditer(text)  # lazily: only the first two matter, not every rule in the body
+    start, end = next(boundaries, None), next(boundaries, None)
+    if start is None or end is None:
         return None
-    start, end = boundaries[0], boundaries[1]
+    rest = text[end.end() :]
+    body = rest.lstrip("\n")
     return Split(
         front_matter=text[start.end() : end.start()],
         front_matter_line=text.count("\n", 0, start.end()) + 1,
-        body=text[end.end() :].lstrip("\n"),
-        body_line=_body_line(text, end.end()),
+        body=body,
+        body_line=text.count("\n", 0, end.end() + len(rest) - len(body)) + 1,
     )
-
-
-def _body_line(text: str, offset: int) -> int:
-    stripped = len(text[offset:]) - len(text[offset:].lstrip("\n"))
-    return text.count("\n", 0, offset + stripped) + 1
 
 
 def _rel(root: Path, path: Path) -> str:
