@@ -50,9 +50,8 @@ def lesson_rows(playbook: Playbook, evidence: Evidence) -> list[dict[str, Any]]:
 def as_json(rows: list[dict[str, Any]], audience: str) -> str:
     """One lesson per line: diffs stay readable, and json's C encoder (unused with indent=) keeps a large
     export fast and small in memory."""
-    lessons = (
-        "[\n" + ",\n".join(json.dumps(row, ensure_ascii=False) for row in rows) + "\n]" if rows else "[]"
-    )
+    encode = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps would build an encoder per row
+    lessons = "[\n" + ",\n".join(encode(row) for row in rows) + "\n]" if rows else "[]"
     return (
         f'{{"version": {EXPORT_VERSION}, "audience": {json.dumps(audience)}, '
         f'"columns": {json.dumps(COLUMNS)}, "lessons": {lessons}}}\n'
