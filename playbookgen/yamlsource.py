@@ -19,8 +19,10 @@ class _SafeLoader(_BaseLoader):  # type: ignore[misc,valid-type]
 def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
     try:
         return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
-    except ValueError:
+    except ValueError:  # an impossible date such as 2025-02-30: text, for the validator to report
         return loader.construct_scalar(node)
+    except AttributeError:  # `!!timestamp soon`: PyYAML's pattern did not match at all
+        raise _not_valid(node, "timestamp") from None
 
 
 def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> Any:
@@ -68,13 +70,17 @@ def _tagged(loader: yaml.SafeLoader, node: yaml.ScalarNode, kind: str, construct
     not an exception from deep inside PyYAML."""
     try:
         return construct(loader, node)
-    except (KeyError, ValueError):
-        raise yaml.constructor.ConstructorError(
-            None,
-            None,
-            f"{node.value!r} is not a valid !!{kind}; remove the tag to keep the value as text",
-            node.start_mark,
-        ) from None
+    except (KeyError, ValueError, IndexError):  # IndexError: `!!int ''`, `!!float ''`
+        raise _not_valid(node, kind) from None
+
+
+def _not_valid(node: yaml.ScalarNode, kind: str) -> yaml.constructor.ConstructorError:
+    return yaml.constructor.ConstructorError(
+        None,
+        None,
+        f"{node.value!r} is not a valid !!{kind}; remove the tag to keep the value as text",
+        node.start_mark,
+    )
 
 
 def _boolean(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
@@ -112,23 +118,25 @@ def _construct(loader: yaml.SafeLoader, root: yaml.Node) -> Any:
     of text, numbers, booleans, nulls, dates, lists and mappings (retros are): scalars go through the
     same constructors; lists and mappings are built directly, without the general constructor's
     per-node bookkeeping (twice as fast over a retro's front matter). An alias gives the same object,
-    as in PyYAML. Anything else raises _NeedsFullConstructor, and PyYAML constructs the document."""
+    as in PyYAML. Anything else raises _NeedsFullConstructor, and PyYAML constructs the document; so does
+    any error (PyYAML reports the first one in its own order) and nesting too deep to recurse into."""
     return _build(root, loader, {})
 
 
 def _build(node: yaml.Node, loader: yaml.SafeLoader, built: dict[int, Any]) -> Any:
-    """One node; `built` holds lists and mappings by node, for aliases. A plain function, not a closure:
+    """One node; `built` holds what was built by node, for aliases. A plain function, not a closure:
     a recursive closure is a reference cycle, which would keep every document's data alive until the
     cyclic collector runs (generate pauses it: +140 MB at 5,000 retros)."""
     tag, kind = node.tag, type(node)
-    if kind is yaml.ScalarNode:
-        if tag == _STR:
-            return node.value
-        if tag in _SCALARS:
-            return loader.yaml_constructors[tag](loader, node)
-        raise _NeedsFullConstructor
+    if kind is yaml.ScalarNode and tag == _STR:
+        return node.value
     if id(node) in built:
         return built[id(node)]
+    if kind is yaml.ScalarNode:
+        if tag not in _SCALARS:
+            raise _NeedsFullConstructor
+        value = built[id(node)] = loader.yaml_constructors[tag](loader, node)
+        return value
     if kind is yaml.SequenceNode and tag == _SEQ:
         items: list[Any] = []
         built[id(node)] = items
@@ -176,7 +184,7 @@ def load(text: str, first_line: int = 1) -> Any:
             _check_aliases(node, first_line)
         try:
             return _construct(loader, node)
-        except _NeedsFullConstructor:
+        except Exception:  # any doubt, an error included: PyYAML decides, in its own order and words
             return loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

@@ -25,6 +25,7 @@ TRICKY = [
     "3.", ".5", ".inf", "-.Inf", ".NaN", "1__0", "0x", "9" * 120,
     "2025-03-01", "2025-02-30", "2025-3-1", "2025-03-01T10:00:00Z", "2025-03-01 10:00:00.5 +02:00",
     "=", "<<", "plain text", "a: b", "#x", "-", "'quoted'", '"dq"', "€uro", "tab\tinside",
+    "!!bool maybe", "!!int x", "!!int ''", "!!float ''", "!!timestamp soon", "!!str 1", "&a 1", "*a",
 ]  # fmt: skip
 
 
@@ -103,6 +104,13 @@ def test_each_tricky_scalar_as_value_key_and_item(scalar):
         "- a\n- b: c\n  d: [e, {f: g}]\n",
         "k: >-\n  folded\n  text\n",
         "k: |\n  literal\n  text\n",
+        # Two errors: PyYAML reports the one it meets first (duplicate keys before values, breadth first).
+        "a: !!bool maybe\na: 1\n",
+        "a: {c: !!int x}\nb: !!bool y\n",
+        "- [!!int x]\n- !!float y\n",
+        "x: !!int _\n",
+        "x: !!timestamp soon\n",
+        "notes: " + "[" * 400 + "]" * 400 + "\n",  # deeper than the fast path recurses; libyaml allows it
     ],
 )
 def test_documents_that_need_pyyaml_or_look_like_they_might(text):
@@ -110,8 +118,18 @@ def test_documents_that_need_pyyaml_or_look_like_they_might(text):
 
 
 def test_an_alias_gives_the_same_object_as_in_pyyaml():
-    data = load("a: &l [1, 2]\nb: *l\n")
-    assert data["a"] is data["b"]
+    data = load("a: &l [1, 2]\nb: *l\nc: &d 2025-01-01\nd: *d\n")
+    assert data["a"] is data["b"] and data["c"] is data["d"]
+
+
+def test_deeply_nested_front_matter_loads():
+    """The fast path recurses; past Python's limit PyYAML's constructor takes over instead of an error."""
+    value = load("notes: " + "[" * 400 + "]" * 400 + "\n")["notes"]
+    depth = 1
+    while value != []:
+        assert len(value) == 1
+        value, depth = value[0], depth + 1
+    assert depth == 400
 
 
 SCALARS = st.sampled_from(TRICKY) | st.text(alphabet="ab:- #'\"01.x", max_size=6)
