@@ -35,8 +35,10 @@ def _plain_generate(argv: list[str]) -> tuple[str, bool, str | None] | None:
             strict = True
         elif name == "--audience" and (given or options):
             # An audience click would refuse never matches a cache (the fingerprint holds the name), so
-            # it reaches click, which names the allowed values.
+            # it reaches click, which names the allowed values; but an empty one reads as no audience.
             audience = value if given else options.pop(0)
+            if not audience:
+                return None
         else:
             return None
     return (root, strict, audience) if root else None

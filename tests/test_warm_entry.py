@@ -65,6 +65,8 @@ def test_each_audience_has_its_own_cache(generated, capsys):
         ["generate", "--help"],
         ["generate", "--audience", "everyone"],  # click names the allowed values
         ["generate", "--audience"],
+        ["generate", "--audience="],  # empty: click refuses it, and it must not read as the default
+        ["generate", "--audience", ""],
         ["generate", "--strict", "--strict"],
         ["generate", "--keep-going"],
         ["generate", "extra"],
