@@ -177,23 +177,29 @@ def _generate_and_write(
     return generated
 
 
+_LEAVING_AFTER_COMMAND = False  # main() sets it: the process ends when the command does
+
+
 @contextlib.contextmanager
 def _no_cyclic_collection() -> Iterator[None]:
     """A run builds millions of objects that live until it ends; the cyclic garbage collector would walk
     them over and over (6-8% of generate at 5,000 retros). Reference counting still frees all other
     garbage; the few cycles wait for the next collection (about 30 MB more at peak at 5,000 retros).
 
-    Everything made meanwhile is young to the collector: re-enabling it alone would start a collection
-    over all of it at the next allocation (0.35 s at 5,000 retros, just before the process exits). Freezing
-    and unfreezing first moves it to the oldest generation in constant time, where it waits for the next
-    full collection (`build` runs one itself once the pages are written)."""
+    Re-enabling the collector would start a collection over everything made meanwhile at the next
+    allocation (0.35 s at 5,000 retros). When the process ends with the command, those objects are first
+    moved to the oldest generation in constant time (freeze, then unfreeze): `generate` exits without
+    that collection, and `build` runs its one full collection itself. In a longer-lived process (tests
+    through CliRunner) the collector simply resumes: moved there, cycles would wait for a full collection
+    that may never come."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        gc.freeze()
-        gc.unfreeze()
+        if _LEAVING_AFTER_COMMAND:
+            gc.freeze()
+            gc.unfreeze()
         if enabled:
             gc.enable()
 
@@ -322,6 +328,8 @@ def main() -> None:
     second at 5,000 retros, for memory the operating system reclaims at once; mypy exits the same way.
     Output is flushed and logging shut down first; files are all closed by then.
     """
+    global _LEAVING_AFTER_COMMAND
+    _LEAVING_AFTER_COMMAND = True
     try:
         cli(prog_name="playbookgen")
         code = 0
@@ -332,6 +340,8 @@ def main() -> None:
     if "logging" in sys.modules:  # MkDocs logs; a warm generate never imports logging at all
         sys.modules["logging"].shutdown()
     for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # closed when Python started (`2>&-`)
+            continue
         try:
             stream.flush()
         except OSError:  # a closed pipe (`playbookgen export | head`): nothing more can be shown
