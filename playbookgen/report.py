@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import sys
 from collections.abc import Iterable
 
 from playbookgen.codes import code_of
 from playbookgen.diagnostics import Diagnostic, Diagnostics, summary
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a warm run never needs it)
+if TYPE_CHECKING:
+    from typing import TextIO
 
 FORMATS = ("text", "github", "json")
 JSON_VERSION = 1
@@ -17,21 +22,48 @@ def emit(diagnostics: Diagnostics, strict: bool, output: str = "text") -> bool:
     """Print every diagnostic and a summary; True when the run must fail.
 
     Text goes to stderr; github and json formats go to stdout (for CI to read), the summary to stderr.
-    Plain print, not click: a warm `generate` reports before click is imported (see entry.py).
+    Through `say`, not click: a warm `generate` reports before click is imported (see entry.py).
     """
     ordered = diagnostics.sorted()
     if output == "json":
-        print(as_json(ordered), flush=True)
+        say(as_json(ordered), sys.stdout)
     else:
         stream = sys.stderr if output == "text" else sys.stdout
         for line in as_github(ordered) if output == "github" else as_text(ordered):
-            print(line, file=stream, flush=True)
+            say(line, stream)
     if diagnostics:
         note = (
             " (--strict: warnings fail)" if strict and diagnostics.warnings and not diagnostics.errors else ""
         )
-        print(f"{summary(diagnostics)}{note}", file=sys.stderr, flush=True)
+        say(f"{summary(diagnostics)}{note}", sys.stderr)
     return diagnostics.failed(strict)
+
+
+# C0 and C1 control characters but tab and newline: a retro's key or file name must not reach a terminal or a
+# CI log as an escape sequence (click.echo stripped ANSI codes from output that was not a terminal).
+_CONTROLS = {code: f"\\x{code:02x}" for code in [*range(0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)]}
+
+
+def say(text: str, stream: TextIO | None) -> None:
+    """Write one line and flush, as click.echo did: nothing when the stream is closed (`2>&-`), UTF-8 when
+    its encoding is ASCII (a C locale), and '?' for what another encoding cannot hold (not a traceback)."""
+    if stream is None:
+        return
+    line = text.translate(_CONTROLS) + "\n"
+    buffer = getattr(stream, "buffer", None)
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    if buffer is not None and codecs.lookup(encoding).name == "ascii":
+        stream.flush()
+        buffer.write(line.encode("utf-8"))
+    else:
+        try:
+            stream.write(line)
+        except UnicodeEncodeError:
+            if buffer is None:
+                raise
+            stream.flush()
+            buffer.write(line.encode(encoding, "replace"))
+    stream.flush()
 
 
 def as_text(diagnostics: Iterable[Diagnostic]) -> list[str]:

@@ -21,14 +21,13 @@ def count(number: int, noun: str) -> str:
 def announce(layout: Layout, hit: dict[str, Any], strict: bool, docs_dir: Path) -> bool:
     """Print the cached run's diagnostics and the up-to-date line; True when the run must fail."""
     if report.emit(hit["diagnostics"], strict):
-        print("nothing published: fix the errors above first", file=sys.stderr, flush=True)
+        report.say("nothing published: fix the errors above first", sys.stderr)
         return True
     files = len(hit["sizes"])
-    print(
+    report.say(
         f"up to date: no input changed since the last run; {files} files for the {hit['audience']} audience "
         f"({count(hit['retros'], 'retro')}, {hit['excluded']} not visible to it) "
         f"in {layout.relative(docs_dir)}: 0 written, {files} unchanged, 0 removed",
-        file=sys.stderr,
-        flush=True,
+        sys.stderr,
     )
     return False

@@ -374,3 +374,46 @@ def test_skipped_files_do_not_affect_check(playbook):
     result = invoke(playbook, "check", "--strict")
     assert result.exit_code == 0, result.output
     assert diagnostic_lines(result.output) == []
+
+
+def _run(root: Path, *args: str, close_stderr: bool = False, **env: str) -> subprocess.CompletedProcess[bytes]:
+    import os
+
+    command = [sys.executable, "-m", "playbookgen", "-C", str(root), *args]
+    return subprocess.run(
+        command,
+        capture_output=not close_stderr,
+        stdout=subprocess.PIPE if close_stderr else None,
+        cwd=root.parent,
+        env={**os.environ, **env},
+        preexec_fn=(lambda: os.close(2)) if close_stderr else None,
+    )
+
+
+def _with_key(tmp_path: Path, key: str) -> Path:
+    root = copy_skeleton(tmp_path / "pb", with_retros=True)
+    retro = root / "retros/2023/2023-11-09-wren.md"
+    retro.write_text(retro.read_text(encoding="utf-8").replace("---\n", f"---\n{key}: x\n", 1), encoding="utf-8")
+    return root
+
+
+def test_json_on_stdout_stays_json_when_stderr_is_closed(tmp_path):
+    root = _with_key(tmp_path, "colour")
+    result = _run(root, "check", "--format", "json", close_stderr=True)
+    assert result.returncode == 0
+    document = json.loads(result.stdout)  # the summary line belongs on stderr, which is closed: not here
+    assert [d["field"] for d in document["diagnostics"]] == ["colour"]
+
+
+def test_a_c_locale_gets_utf_8_not_a_traceback(tmp_path):
+    root = _with_key(tmp_path, "größe")
+    result = _run(root, "check", "--format", "github", PYTHONIOENCODING="ascii")
+    assert result.returncode == 0, result.stderr.decode(errors="replace")
+    assert "größe".encode() in result.stdout and b"Traceback" not in result.stderr
+
+
+def test_escape_codes_in_a_key_reach_no_terminal(tmp_path):
+    root = _with_key(tmp_path, '"\\e[2J\\e[31mred"')
+    result = _run(root, "check")
+    assert result.returncode == 0
+    assert b"\x1b" not in result.stderr and b"\\x1b[2J\\x1b[31mred" in result.stderr
