@@ -80,6 +80,8 @@ class Layout:
         fingerprint covers mkdocs.yml byte for byte and playbookgen's code, so the run that wrote it read
         this same mkdocs.yml as YAML and found docs_dir where the guess points.
         """
+        if not self.mkdocs_yml.is_file():  # a named pipe would block the read
+            return None
         try:
             text = self.mkdocs_yml.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
@@ -117,6 +119,8 @@ def _mkdocs_setting(path: Path, key: str) -> Any:
     import yaml
 
     if not path.is_file():
+        if path.exists():  # a folder or a named pipe (reading one would block)
+            raise SettingsError(f"{path.name}: cannot read MkDocs settings: not a regular file")
         return None
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_tolerant_loader())

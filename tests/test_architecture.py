@@ -135,17 +135,18 @@ def test_a_named_pipe_or_a_huge_file_among_the_inputs_is_never_read_by_the_finge
     assert "retros/huge.md: error: file too large: 4 GiB" in result.stderr
 
 
-def test_a_folder_named_mkdocs_yml_is_an_error_not_a_traceback(tmp_path):
+@pytest.mark.parametrize("kind", ["folder", "named pipe"])
+def test_a_mkdocs_yml_that_is_not_a_file_is_an_error_not_a_traceback_or_a_hang(tmp_path, kind):
+    """A folder named mkdocs.yml once stopped build with MkDocs' IsADirectoryError; a named pipe made
+    every run wait forever for someone to write to it."""
     root = copy_skeleton(tmp_path / "pb", with_retros=True)
     (root / "mkdocs.yml").unlink()
-    (root / "mkdocs.yml").mkdir()
-    first = CliRunner().invoke(cli, ["-C", str(root), "generate"])  # MkDocs' default docs_dir: docs
-    assert first.exit_code == 0 and "in docs: " in first.stderr, first.output
-    assert CliRunner().invoke(cli, ["-C", str(root), "generate"]).stderr.startswith("up to date")
-    built = CliRunner().invoke(cli, ["-C", str(root), "build"])
-    assert built.exit_code == 1 and isinstance(built.exception, SystemExit), built.exception
-    assert f"mkdocs: error: Is a directory: {root / 'mkdocs.yml'}" in built.stderr
-    assert "site build failed" in built.stderr
+    (root / "mkdocs.yml").mkdir() if kind == "folder" else os.mkfifo(root / "mkdocs.yml")
+    for command in ("generate", "build"):
+        run = [sys.executable, "-m", "playbookgen", "-C", str(root), command]
+        result = subprocess.run(run, capture_output=True, text=True, cwd=tmp_path, timeout=60)
+        assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+        assert "error: mkdocs.yml: cannot read MkDocs settings: not a regular file" in result.stderr
 
 
 def test_a_warm_run_resolves_links_in_docs_dir_before_comparing_it(tmp_path):
