@@ -317,7 +317,8 @@ def creation_probe(trash: Path) -> float:
 def settle(trash: Path, label: str, quiet: float | None, most: float = 180.0) -> list[float]:
     """Wait, probing every 10 s for at most `most` seconds, while creating a file costs more than 1.5x
     `quiet` (the lowest probe of this run so far) or, with no such figure yet, while it keeps falling
-    (the after-effect of deletions fading). Returns the probes; on a quiet disk there is no wait."""
+    (the after-effect of deletions fading). Returns the probes. On a quiet disk only the first size
+    waits, for one second probe 10 s after the first."""
     probes = [creation_probe(trash)]
     started = time.monotonic()
     while time.monotonic() - started < most:
