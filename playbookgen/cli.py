@@ -97,8 +97,8 @@ def check(root: Path, strict: bool, output: str) -> None:
         invalid = checked.files - valid
         broken = f" ({invalid} with errors)" if invalid else ""
         click.echo(
-            f"checked {warm.count(checked.files, 'retro file')}{broken}: {valid} valid with "
-            f"{warm.count(lessons, 'lesson')}",
+            f"checked {report.count(checked.files, 'retro file')}{broken}: {valid} valid with "
+            f"{report.count(lessons, 'lesson')}",
             err=True,
         )
     sys.exit(1 if failed else 0)
@@ -168,7 +168,7 @@ def _generate_and_write(
     unchanged = [p for p in outcome.unchanged if p != buildcache.CACHE_FILE]
     click.echo(
         f"generated {len(generated.files)} files for the {generated.view.audience} audience "
-        f"({warm.count(len(generated.view.retros), 'retro')}, {len(generated.view.excluded)} not visible "
+        f"({report.count(len(generated.view.retros), 'retro')}, {len(generated.view.excluded)} not visible "
         "to it) "
         f"in {layout.relative(docs_dir)}: {len(written)} written, {len(unchanged)} unchanged, "
         f"{len(outcome.removed)} removed",

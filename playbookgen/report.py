@@ -18,6 +18,11 @@ FORMATS = ("text", "github", "json")
 JSON_VERSION = 1
 
 
+def count(number: int, noun: str) -> str:
+    """'1 retro', '2 retros'."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def emit(diagnostics: Diagnostics, strict: bool, output: str = "text") -> bool:
     """Print every diagnostic and a summary; True when the run must fail.
 

@@ -14,10 +14,6 @@ if TYPE_CHECKING:
     from typing import Any
 
 
-def count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
-
-
 def announce(layout: Layout, hit: dict[str, Any], strict: bool, docs_dir: Path) -> bool:
     """Print the cached run's diagnostics and the up-to-date line; True when the run must fail."""
     if report.emit(hit["diagnostics"], strict):
@@ -26,7 +22,7 @@ def announce(layout: Layout, hit: dict[str, Any], strict: bool, docs_dir: Path) 
     files = len(hit["sizes"])
     report.say(
         f"up to date: no input changed since the last run; {files} files for the {hit['audience']} audience "
-        f"({count(hit['retros'], 'retro')}, {hit['excluded']} not visible to it) "
+        f"({report.count(hit['retros'], 'retro')}, {hit['excluded']} not visible to it) "
         f"in {layout.relative(docs_dir)}: 0 written, {files} unchanged, 0 removed",
         sys.stderr,
     )
