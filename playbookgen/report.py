@@ -59,7 +59,7 @@ def say(text: str, stream: TextIO | None) -> None:
     encoding = getattr(stream, "encoding", None) or "utf-8"
     if buffer is not None and codecs.lookup(encoding).name == "ascii":
         stream.flush()
-        buffer.write(line.encode("utf-8"))
+        buffer.write(line.encode("utf-8", "replace"))  # '?' for a file name's undecodable bytes
     else:
         try:
             stream.write(line)
@@ -103,7 +103,13 @@ def as_json(diagnostics: Iterable[Diagnostic]) -> str:
         }
         for d in diagnostics
     ]
-    return json.dumps({"version": JSON_VERSION, "diagnostics": items}, indent=2, ensure_ascii=False)
+    text = json.dumps({"version": JSON_VERSION, "diagnostics": items}, indent=2, ensure_ascii=False)
+    return text.translate(_JSON_CONTROLS)
+
+
+# json.dumps escapes C0 controls but leaves DEL and C1 raw: escaped the JSON way here, `say` would write them
+# as \x7f, which is not JSON.
+_JSON_CONTROLS = {code: f"\\u{code:04x}" for code in range(0x7F, 0xA0)}
 
 
 def _data(text: str) -> str:

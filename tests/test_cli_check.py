@@ -417,3 +417,26 @@ def test_escape_codes_in_a_key_reach_no_terminal(tmp_path):
     result = _run(root, "check")
     assert result.returncode == 0
     assert b"\x1b" not in result.stderr and b"\\x1b[2J\\x1b[31mred" in result.stderr
+
+
+def test_json_stays_json_whatever_a_path_holds(tmp_path):
+    """DEL and C1 characters pass json.dumps raw; written as \\x7f they made the output invalid JSON."""
+    odd = tmp_path / "x\x7f\x9b"
+    odd.mkdir()
+    result = _run(odd, "check", "--format", "json")
+    assert result.returncode == 1
+    [problem] = json.loads(result.stdout)["diagnostics"]
+    assert str(odd) in problem["message"] and "does not look like a playbook root" in problem["message"]
+
+
+def test_an_undecodable_file_name_in_a_c_locale_is_no_traceback(tmp_path):
+    import os
+
+    root = copy_skeleton(tmp_path / "pb", with_retros=True)
+    outside = os.fsencode(tmp_path) + b"/ev\xffil.md"
+    with open(outside, "w", encoding="utf-8") as handle:
+        handle.write(VALID_RETRO)
+    os.symlink(outside, os.fsencode(root / "retros") + b"/link.md")
+    result = _run(root, "check", LC_ALL="C", PYTHONUTF8="0", PYTHONIOENCODING="")
+    assert result.returncode == 1 and b"Traceback" not in result.stderr, result.stderr
+    assert b"retros/link.md" in result.stderr and b"outside the playbook root" in result.stderr
