@@ -28,7 +28,7 @@ def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
 def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> Any:
     """A mapping; a key given twice is an error (YAML would silently keep the last value)."""
     seen: dict[Any, int] = {}
-    for key_node, _ in node.value:
+    for key_node, _ in node.value if isinstance(node, yaml.MappingNode) else ():  # `!!map [a]`: PyYAML says
         if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
             if key_node.value in seen:
                 raise yaml.constructor.ConstructorError(
@@ -60,7 +60,7 @@ _MAX_INT_CHARACTERS = 100
 def _integer(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
     """An integer; an absurdly long one stays text (Python cannot print ints over 4,300 digits), so the
     validator reports it as a value of the wrong kind instead of crashing on it."""
-    if len(node.value) > _MAX_INT_CHARACTERS:
+    if isinstance(node.value, str) and len(node.value) > _MAX_INT_CHARACTERS:
         return f"{node.value[:40]}... ({len(node.value)} characters)"
     return _tagged(loader, node, "int", yaml.constructor.SafeConstructor.construct_yaml_int)
 
@@ -186,6 +186,11 @@ def load(text: str, first_line: int = 1) -> Any:
             return _construct(loader, node)
         except Exception:  # any doubt, an error included: PyYAML decides, in its own order and words
             return loader.construct_document(node)
+    except yaml.reader.ReaderError as exc:  # no mark, only an offset into the front matter
+        raise YamlError(
+            f"invalid YAML: unacceptable character #x{exc.character:04x} ({exc.reason}); remove it",
+            first_line + text.count("\n", 0, exc.position),
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + mark.line if mark is not None else None

@@ -179,3 +179,32 @@ def test_loading_leaves_no_garbage_for_the_cyclic_collector():
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("x: !!map [a]\n", "invalid YAML: expected a mapping node, but found sequence"),
+        ("x: !!map ab\n", "invalid YAML: expected a mapping node, but found scalar"),
+        ("x: !!int [" + "1," * 101 + "]\n", "invalid YAML: expected a scalar node, but found sequence"),
+        ("a: 1\nb: x\x01y\n", "invalid YAML: unacceptable character #x0001 (control characters are not allowed)"),
+    ],
+)
+def test_a_node_of_the_wrong_kind_or_a_control_character_is_an_error_on_its_line(text, message):
+    """These came out as 'cannot unpack non-iterable ScalarNode object' without a line, as a text of node
+    reprs, and as an offset into the front matter instead of a line."""
+    with pytest.raises(YamlError) as caught:
+        load(text, first_line=5)
+    assert caught.value.message.startswith(message)
+    expected = 5 + text[: text.index("\x01")].count("\n") if "\x01" in text else 5
+    assert caught.value.line == expected
+
+
+def test_the_sample_takes_the_fast_path():
+    """A fallback is silent by design (PyYAML decides), so a fast path that stopped working would only
+    show as time: every sample retro must be built without PyYAML's constructor."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted((REPO / "retros").rglob("*.md"))]
+    front = [t.split("---\n", 2)[1] for t in texts if t.startswith("---\n") and t.count("---\n") >= 2]
+    with mock.patch.object(yamlsource._SafeLoader, "construct_document", side_effect=AssertionError("slow")):
+        for text in front:
+            load(text)
