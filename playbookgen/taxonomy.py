@@ -157,7 +157,7 @@ def load_taxonomy(text: str, path: str, diagnostics: Diagnostics) -> Taxonomy | 
         )
         ambiguous = {}
     unknown = set(data) - set(DIMENSIONS) - {"ambiguous_aliases", "version"}
-    for key in sorted(unknown):
+    for key in sorted(map(str, unknown)):  # YAML keys may be numbers too (`1: x`)
         diagnostics.warning(
             path,
             lines.line([key]),

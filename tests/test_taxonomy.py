@@ -342,3 +342,11 @@ def test_edited_taxonomy_is_used_for_retros(playbook, write_retro):
     write_retro("b.md", VALID_RETRO.replace("- stage: evaluation", "- stage: Bakeoff Week"))
     result = CliRunner().invoke(cli, ["-C", str(playbook), "check", "--strict"])
     assert result.exit_code == 0, result.output
+
+
+def test_a_number_as_a_top_level_key_is_a_warning_not_a_traceback():
+    """`1: x` beside `foo: y` made sorting the unknown keys compare an int with a str."""
+    text = "1: x\nfoo: y\n" + (DEFAULTS / "taxonomy.yml").read_text(encoding="utf-8")
+    diagnostics = Diagnostics()
+    assert load_taxonomy(text, "site_config/taxonomy.yml", diagnostics) is not None
+    assert [(d.field, d.line, d.level.value) for d in diagnostics] == [("1", 1, "warning"), ("foo", 2, "warning")]
