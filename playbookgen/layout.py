@@ -121,6 +121,8 @@ def _mkdocs_setting(path: Path, key: str) -> Any:
     if not path.is_file():
         if path.exists():  # a folder or a named pipe (reading one would block)
             raise SettingsError(f"{path.name}: cannot read MkDocs settings: not a regular file")
+        if path.is_symlink():
+            raise SettingsError(f"{path.name}: cannot read MkDocs settings: a symlink to a missing file")
         return None
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_tolerant_loader())

@@ -135,18 +135,27 @@ def test_a_named_pipe_or_a_huge_file_among_the_inputs_is_never_read_by_the_finge
     assert "retros/huge.md: error: file too large: 4 GiB" in result.stderr
 
 
-@pytest.mark.parametrize("kind", ["folder", "named pipe"])
-def test_a_mkdocs_yml_that_is_not_a_file_is_an_error_not_a_traceback_or_a_hang(tmp_path, kind):
+@pytest.mark.parametrize(
+    ("kind", "reason"),
+    [("folder", "not a regular file"), ("named pipe", "not a regular file"), ("broken symlink", "a symlink to a missing file")],
+)
+def test_a_mkdocs_yml_that_is_not_a_file_is_an_error_not_a_traceback_or_a_hang(tmp_path, kind, reason):
     """A folder named mkdocs.yml once stopped build with MkDocs' IsADirectoryError; a named pipe made
-    every run wait forever for someone to write to it."""
+    every run wait forever for someone to write to it; a broken symlink read as no mkdocs.yml at all."""
     root = copy_skeleton(tmp_path / "pb", with_retros=True)
-    (root / "mkdocs.yml").unlink()
-    (root / "mkdocs.yml").mkdir() if kind == "folder" else os.mkfifo(root / "mkdocs.yml")
+    mkdocs_yml = root / "mkdocs.yml"
+    mkdocs_yml.unlink()
+    if kind == "folder":
+        mkdocs_yml.mkdir()
+    elif kind == "named pipe":
+        os.mkfifo(mkdocs_yml)
+    else:
+        mkdocs_yml.symlink_to(root / "gone.yml")
     for command in ("generate", "build"):
         run = [sys.executable, "-m", "playbookgen", "-C", str(root), command]
         result = subprocess.run(run, capture_output=True, text=True, cwd=tmp_path, timeout=60)
         assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
-        assert "error: mkdocs.yml: cannot read MkDocs settings: not a regular file" in result.stderr
+        assert f"error: mkdocs.yml: cannot read MkDocs settings: {reason}" in result.stderr
 
 
 def test_a_warm_run_resolves_links_in_docs_dir_before_comparing_it(tmp_path):
