@@ -44,9 +44,10 @@ def _plain_generate(argv: list[str]) -> tuple[str, bool, str | None] | None:
     return (root, strict, audience) if root else None
 
 
-def generate_if_unchanged(argv: list[str]) -> int | None:
+def generate_if_unchanged(argv: list[str], hand_over: bool = False) -> int | None:
     """The exit code of a warm `generate` when argv is a plain one and no input changed; None otherwise
-    (nothing has been printed then)."""
+    (nothing has been printed then). With `hand_over`, a fingerprint computed for nothing is kept for
+    click's generate, which runs next in this process."""
     parsed = _plain_generate(argv)
     if parsed is None or not os.path.isdir(parsed[0]):
         return None
@@ -59,14 +60,18 @@ def generate_if_unchanged(argv: list[str]) -> int | None:
     guess = layout.docs_dir_guess()
     if guess is None:
         return None
-    hit = buildcache.load(layout, guess, buildcache.fingerprint(layout, audience, today()))
+    day = today()
+    key = buildcache.fingerprint(layout, audience, day)
+    hit = buildcache.load(layout, guess, key)
     if hit is None:
+        if hand_over:
+            buildcache.hand_over(layout, audience, day, key)
         return None
     return 1 if warm.announce(layout, hit, strict, guess) else 0
 
 
 def main() -> None:
-    code = generate_if_unchanged(sys.argv[1:])
+    code = generate_if_unchanged(sys.argv[1:], hand_over=True)
     if code is None:
         from playbookgen.cli import main as run_click_command
 

@@ -100,3 +100,25 @@ def test_the_installed_command_reaches_click_for_what_it_does_not_answer(generat
     refused = run("generate", "--audience", "everyone")
     assert refused.returncode == 2 and "Invalid value for '--audience'" in refused.stderr
     assert "click" in refused.stderr  # the import log: click handled it
+
+
+def test_a_missed_warm_check_hands_its_fingerprint_to_click_once(generated, capsys):
+    """The console entry point computes the fingerprint; on a miss, click's generate must not compute it
+    again (60 ms at 5,000 retros), and only that next call may use it."""
+    from unittest import mock
+
+    from playbookgen import buildcache
+    from playbookgen.clock import today
+    from playbookgen.layout import Layout
+
+    retro = generated / "retros/2023/2023-11-09-wren.md"
+    retro.write_text(retro.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    layout = Layout(generated.resolve())
+    assert _entry(capsys, "-C", str(generated), "generate") == (None, "", "")
+    assert buildcache._HANDED_OVER == {}  # tests and other callers never leave one behind
+    assert generate_if_unchanged(["-C", str(generated), "generate"], hand_over=True) is None
+    with mock.patch.object(buildcache, "_files", side_effect=AssertionError("read again")):
+        handed = buildcache.fingerprint(layout, None, today())  # no file read: the handed-over key
+        with pytest.raises(AssertionError, match="read again"):
+            buildcache.fingerprint(layout, None, today())  # once only
+    assert handed == buildcache.fingerprint(layout, None, today())
