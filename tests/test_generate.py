@@ -189,6 +189,33 @@ def test_a_template_linking_to_an_unknown_term_names_the_call_and_the_known_term
     assert "term_link('stages', 'closng'): not a term of the taxonomy; known: prospecting," in result.stderr
 
 
+def test_a_team_template_gets_jinja_calls_right(playbook, write_retro):
+    """Calls in templates skip Jinja's pass_context checks where they cannot apply (render speed): macros
+    with caller blocks, url() in a loop with loop variables, built-ins and methods must still work."""
+    write_retro("2025/osprey.md")
+    (playbook / "templates/tags.md.j2").write_text(
+        '''{% import "_macros.md.j2" as m with context %}
+{% macro boxed(label) %}[{{ label }}: {{ caller(label | upper) }}]{% endmacro %}
+# Tags
+{% call(shout) boxed("retro") %}{{ shout }} {{ url("retros/osprey.md") }}{% endcall %}
+{% set ns = namespace(n=0) %}
+{% for i in range(2) %}{% set depth = i %}{% set ns.n = ns.n + 1 %}
+- {{ depth }} {{ url("stages/evaluation.md#x") }} {{ dict(a=1).items() | list }} {{ "a-b".split("-") }} {{ m.term_link("stages", "evaluation") }}
+{% endfor %}
+{{ ns.n }} {{ m.retro_link(playbook.retros[0]) }} {{ playbook.retros[0].date.isoformat() }}
+''',
+        encoding="utf-8",
+    )
+    result, docs = _generate(playbook)
+    assert result.exit_code == 0, result.output
+    assert (docs / "tags.md").read_text(encoding="utf-8") == (
+        "# Tags\n"
+        "[retro: RETRO retros/osprey.md]- 0 stages/evaluation.md#x [('a', 1)] ['a', 'b'] [Demo & technical evaluation](stages/evaluation.md)\n"
+        "- 1 stages/evaluation.md#x [('a', 1)] ['a', 'b'] [Demo & technical evaluation](stages/evaluation.md)\n"
+        "2 [Osprey](retros/osprey.md) 2025-03-11\n"
+    )
+
+
 def test_publish_refuses_a_folder_it_did_not_make(tmp_path):
     target = tmp_path / "docs"
     target.mkdir()
@@ -326,3 +353,14 @@ def test_long_lists_on_a_stage_page_are_cut_with_a_count(playbook, write_retro):
     assert loose.count("](../retros/osprey.md#l") == 2 and loose.endswith(" · and 3 more in the sections below")
     assert "- Ana Lima (Sales Engineer): 1 won deal\n- and 2 more people\n" in page
     assert "Bo Chen" not in page.split("**Who to ask**")[1].split("\n## ")[0]
+
+
+def test_template_functions_that_ask_for_the_context_still_get_it():
+    from jinja2 import pass_context
+
+    from playbookgen.render import environment
+
+    env = environment([DEFAULTS / "templates"])
+    env.globals["who"] = pass_context(lambda context: context["name"])
+    template = env.from_string("{{ who() }}{% for i in [1] %}{% set name = 'loop' %}{{ who() }}{% endfor %}")
+    assert template.render(name="page") == "pageloop"
