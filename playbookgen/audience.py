@@ -148,11 +148,14 @@ def _redact(
     taxonomy: Taxonomy,
     config: SiteConfig,
 ) -> Retro:
-    # This retro's own team decides how its people are named; other people fall back to the global table.
-    own = {p.name: role_label(p.role, taxonomy) for p in retro.team}
-    own.update(
-        {p.name.split()[0]: role_label(p.role, taxonomy) for p in retro.team if len(p.name.split()) > 1}
-    )
+    own: dict[str, str] = {}
+    if (
+        people is not None
+    ):  # this retro's own team decides how its people are named (others: the global table)
+        own = {p.name: role_label(p.role, taxonomy) for p in retro.team}
+        own.update(
+            {p.name.split()[0]: role_label(p.role, taxonomy) for p in retro.team if len(p.name.split()) > 1}
+        )
 
     def text(value: str) -> str:
         value = accounts(value)
