@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import operator
 from typing import Any
 
 from playbookgen.evidence import Evidence
@@ -58,14 +59,21 @@ def as_json(rows: list[dict[str, Any]], audience: str) -> str:
     )
 
 
+_VALUES = operator.itemgetter(*COLUMNS)
+_LISTS = [COLUMNS.index("competitors"), COLUMNS.index("roles")]  # the columns that hold lists
+
+
 def as_csv(rows: list[dict[str, Any]]) -> str:
-    """Lists become ';'-separated cells; missing values are empty cells."""
+    """Lists become ';'-separated cells; missing values (None) are empty cells, as csv writes them."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
-    writer.writerows([_cell(row[column]) for column in COLUMNS] for row in rows)
+    writer.writerows(_csv_row(row) for row in rows)
     return out.getvalue()
 
 
-def _cell(value: Any) -> Any:
-    return ";".join(value) if isinstance(value, list) else ("" if value is None else value)
+def _csv_row(row: dict[str, Any]) -> list[Any]:
+    values = list(_VALUES(row))
+    for column in _LISTS:
+        values[column] = ";".join(values[column])
+    return values
