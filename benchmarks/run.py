@@ -314,23 +314,39 @@ def creation_probe(trash: Path) -> float:
     return 1e6 * (time.process_time() - start) / PROBE_FILES
 
 
+def memory_probe() -> float | None:
+    """The same probe on tmpfs (/dev/shm), where deletions leave no such after-effect: a reference for
+    what creating a file costs on this machine right now. None without /dev/shm."""
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or not os.access(shm, os.W_OK):
+        return None
+    with tempfile.TemporaryDirectory(dir=shm, prefix="playbookgen-probe-") as folder:
+        return creation_probe(Path(folder))
+
+
 def settle(trash: Path, label: str, quiet: float | None, most: float = 180.0) -> list[float]:
-    """Wait, probing every 10 s for at most `most` seconds, while creating a file costs more than 1.5x
-    `quiet` (the lowest probe of this run so far) or, with no such figure yet, while it keeps falling
-    (the after-effect of deletions fading). Returns the probes. On a quiet disk only the first size
-    waits, for one second probe 10 s after the first."""
+    """Wait, probing every 10 s for at most `most` seconds, while creating a file costs more than 4x the
+    same probe on tmpfs (a quiet ext4 disk costs 2-3x, the after-effect of deletions 20-50x), or more
+    than 1.5x `quiet` (the lowest probe of this run so far), or, with neither figure, while it keeps
+    falling. Returns the probes. On a quiet disk nothing waits but the first size, for one second probe
+    10 s after the first, when /dev/shm is missing."""
+    reference = memory_probe()
     probes = [creation_probe(trash)]
     started = time.monotonic()
     while time.monotonic() - started < most:
-        if quiet is not None and probes[-1] <= 1.5 * quiet:
+        high = (reference is not None and probes[-1] > 4 * reference) or (
+            quiet is not None and probes[-1] > 1.5 * quiet
+        )
+        if not high and (reference is not None or quiet is not None):
             break
-        if quiet is None and len(probes) > 1 and probes[-1] > 0.8 * probes[-2]:
+        if not high and len(probes) > 1 and probes[-1] > 0.8 * probes[-2]:
             break
         time.sleep(10)
         probes.append(creation_probe(trash))
     if len(probes) > 1:
         shown = " ".join(f"{p:.0f}" for p in probes)
-        print(f"[{label}] waited for file creation to settle: {shown} µs", file=sys.stderr)
+        tmpfs = f" (tmpfs: {reference:.0f} µs)" if reference is not None else ""
+        print(f"[{label}] waited for file creation to settle: {shown} µs{tmpfs}", file=sys.stderr)
     return probes
 
 
