@@ -177,6 +177,12 @@ class _Names(dict[str, dict[str, str]]):
         super().__init__(groups)
         self.__dict__.update(groups)
 
+    def _read_only(self, *args: object, **kwargs: object) -> None:
+        """Read-only, so that a group found as an item and as an attribute is always the same."""
+        raise TypeError("names is read-only; copy it first: {% set mine = dict(names) %}")
+
+    __setitem__ = __delitem__ = __ior__ = update = pop = popitem = clear = setdefault = _read_only
+
 
 def navigation(playbook: Playbook) -> list[dict[str, Any]]:
     """The site navigation as MkDocs `nav` data: groups are listed, single retros are not."""

@@ -364,3 +364,16 @@ def test_template_functions_that_ask_for_the_context_still_get_it():
     env.globals["who"] = pass_context(lambda context: context["name"])
     template = env.from_string("{{ who() }}{% for i in [1] %}{% set name = 'loop' %}{{ who() }}{% endfor %}")
     assert template.render(name="page") == "pageloop"
+
+
+def test_a_template_cannot_change_the_shared_display_names(playbook, write_retro):
+    """`names.results` and `names["results"]` must always be the same table: names is read-only."""
+    write_retro("2025/osprey.md")
+    (playbook / "templates/tags.md.j2").write_text(
+        '{% set mine = dict(names) %}{{ mine.results.worked }} {{ names["results"]["worked"] }}\n'
+        '{% set _ = names.update({"results": {}}) %}\n',
+        encoding="utf-8",
+    )
+    result, _ = _generate(playbook)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "templates/tags.md.j2:2: error: TypeError: names is read-only; copy it first" in result.stderr
