@@ -316,30 +316,29 @@ def creation_probe(trash: Path) -> float:
 
 def memory_probe() -> float | None:
     """The same probe on tmpfs (/dev/shm), where deletions leave no such after-effect: a reference for
-    what creating a file costs on this machine right now. None without /dev/shm."""
+    what creating a file costs on this machine right now (the lowest of three). None without /dev/shm."""
     shm = Path("/dev/shm")
     if not shm.is_dir() or not os.access(shm, os.W_OK):
         return None
     with tempfile.TemporaryDirectory(dir=shm, prefix="playbookgen-probe-") as folder:
-        return creation_probe(Path(folder))
+        return min(creation_probe(Path(folder)) for _ in range(3))
 
 
 def settle(trash: Path, label: str, quiet: float | None, most: float = 180.0) -> list[float]:
-    """Wait, probing every 10 s for at most `most` seconds, while creating a file costs more than 4x the
-    same probe on tmpfs (a quiet ext4 disk costs 2-3x, the after-effect of deletions 20-50x), or more
-    than 1.5x `quiet` (the lowest probe of this run so far), or, with neither figure, while it keeps
-    falling. Returns the probes. On a quiet disk nothing waits but the first size, for one second probe
-    10 s after the first, when /dev/shm is missing."""
+    """Wait, probing every 10 s for at most `most` seconds, until creating a file costs at most 4x the
+    same probe on tmpfs (a quiet ext4 disk costs 2-3x, the after-effect of deletions 20-50x) or at most
+    1.5x `quiet` (the lowest probe of this run so far), or until it stops falling while below 10x tmpfs
+    (a disk that is simply slower). Returns the probes. On a quiet disk nothing waits, but the first size
+    probes twice, 10 s apart, when /dev/shm is missing."""
     reference = memory_probe()
     probes = [creation_probe(trash)]
     started = time.monotonic()
     while time.monotonic() - started < most:
-        high = (reference is not None and probes[-1] > 4 * reference) or (
-            quiet is not None and probes[-1] > 1.5 * quiet
-        )
-        if not high and (reference is not None or quiet is not None):
+        probe = probes[-1]
+        if (reference is not None and probe <= 4 * reference) or (quiet is not None and probe <= 1.5 * quiet):
             break
-        if not high and len(probes) > 1 and probes[-1] > 0.8 * probes[-2]:
+        plateau = len(probes) > 1 and probe > 0.8 * probes[-2]
+        if plateau and (reference is None or probe <= 10 * reference):
             break
         time.sleep(10)
         probes.append(creation_probe(trash))
