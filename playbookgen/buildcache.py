@@ -1,9 +1,10 @@
 """Warm runs: when no input changed since the last generate, skip the pipeline entirely.
 
-The fingerprint hashes everything a build depends on (the retros, site_config/, templates/, pages/,
-mkdocs.yml, playbookgen's own code and defaults, the audience and the reference date). It is stored with
-what a build needs afterwards (diagnostics, navigation, the leak check's forbidden strings, file sizes) in
-a dot-file of the generated folder, which MkDocs does not publish.
+The fingerprint hashes everything a build depends on: the retros, site_config/, templates/ and pages/
+(every file, folder and symlink target), mkdocs.yml, playbookgen's own code and defaults, the Python
+version and the installed distributions, the audience and the reference date. It is stored with what a
+build needs afterwards (diagnostics, navigation, the leak check's forbidden strings, the size and time of
+each file written) in a dot-file of the generated folder, which MkDocs does not publish.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import hashlib
 import json
 import os
 import stat
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -43,14 +45,33 @@ def fingerprint(layout: Layout, audience: str | None, day: date) -> str:
     handed = _HANDED_OVER.pop((layout.root, audience, day), None)
     if handed is not None:
         return handed
-    digest = hashlib.sha256(f"{audience or ''}\0{day.isoformat()}\0".encode())
+    digest = hashlib.sha256(f"{audience or ''}\0{day.isoformat()}\0{sys.version}\0".encode())
+    digest.update(_installed())
     package, root = os.fspath(_PACKAGE), os.fspath(layout.root)
     for base, name in [(package, ""), *((root, folder) for folder in _INPUT_FOLDERS)]:
-        for relative in _files(base, name):
-            digest.update(relative.encode("utf-8", "surrogateescape") + b"\0")
-            digest.update(_content(os.path.join(base, relative)))
-    digest.update(b"mkdocs.yml\0" + _content(os.fspath(layout.mkdocs_yml)))
+        for record in _records(base, name):
+            digest.update(record)
+    digest.update(_record("mkdocs.yml", _content(os.fspath(layout.mkdocs_yml))))
     return digest.hexdigest()
+
+
+def _installed() -> bytes:
+    """The installed distributions by name and version (their dist-info folders): upgrading Jinja2,
+    pydantic, PyYAML or MkDocs can change the pages, so it counts as a change."""
+    names: list[str] = []
+    for folder in sys.path:
+        if os.path.basename(folder) in ("site-packages", "dist-packages"):
+            try:
+                names += sorted(n for n in os.listdir(folder) if n.endswith((".dist-info", ".egg-info")))
+            except OSError:
+                continue
+    return "\0".join(names).encode("utf-8", "surrogateescape") + b"\0\0"
+
+
+def _record(relative: str, content: bytes) -> bytes:
+    """One entry of the digest: its path, then its content with the content's length before it (without
+    the length, two different sets of files could feed the digest the same bytes)."""
+    return relative.encode("utf-8", "surrogateescape") + b"\0" + len(content).to_bytes(8, "big") + content
 
 
 _LARGE = 16 << 20  # larger inputs (never a retro: those stop at 1 MiB) count by size and time, unread
@@ -87,19 +108,20 @@ def place(layout: Layout, docs_dir: Path) -> str:
 def encode(
     key: str,
     where: str,
-    files: dict[str, bytes],
+    stamps: dict[str, tuple[int, int]],
     diagnostics: Diagnostics,
     view: AudienceView,
     nav: list[dict[str, Any]],
 ) -> bytes:
-    """The cache document; `where` is place(layout, docs_dir) of the folder it is written to."""
+    """The cache document; `where` is place(layout, docs_dir) of the folder it is written to, `stamps`
+    the size and modification time of every file written there (written before the cache itself)."""
     document = {
         "fingerprint": key,
         "docs_dir": where,
         "audience": view.audience,
         "retros": len(view.retros),
         "excluded": len(view.excluded),
-        "sizes": {path: len(content) for path, content in files.items()},
+        "stamps": {path: list(stamp) for path, stamp in stamps.items()},
         "nav": nav,
         "forbidden": [[f.text, f.reason] for f in view.forbidden],
         "diagnostics": [[d.path, d.line, d.field, d.message, d.level.value, d.code] for d in diagnostics],
@@ -109,15 +131,17 @@ def encode(
 
 def load(layout: Layout, docs_dir: Path, key: str) -> dict[str, Any] | None:
     """The cached run when the fingerprint matches, it was written for this docs_dir of this playbook (a
-    folder outside the root may hold another playbook's cache), and every generated file is there with
-    its size."""
+    folder outside the root may hold another playbook's cache), and the folder holds exactly the files
+    that run wrote, each with the size and modification time it had then (an edited or added file in
+    the docs folder is put right by a full run)."""
     try:
         document = json.loads((docs_dir / CACHE_FILE).read_text(encoding="utf-8"))
         if document.get("fingerprint") != key or document.get("docs_dir") != place(layout, docs_dir):
             return None
-        for path, size in document["sizes"].items():
-            if (docs_dir / path).stat().st_size != size:
-                return None
+        found: dict[str, list[int]] = {}
+        _stamps(os.fspath(docs_dir), "", found)
+        if found != document["stamps"]:
+            return None
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     document["diagnostics"] = Diagnostics(
@@ -127,13 +151,56 @@ def load(layout: Layout, docs_dir: Path, key: str) -> dict[str, Any] | None:
     return document
 
 
-def _files(base: str, name: str) -> list[str]:
-    """The files below base/name as sorted relative posix paths from `base` (plain strings: this runs on
-    every warm start), without __pycache__."""
-    found: list[str] = []
-    start = os.path.join(base, name) if name else base
-    for here, folders, names in os.walk(start, followlinks=False):
-        folders[:] = sorted(n for n in folders if n != "__pycache__")
-        prefix = os.path.relpath(here, base).replace(os.sep, "/") + "/" if here != base else ""
-        found += [prefix + n for n in sorted(names) if not n.endswith(".pyc")]
-    return found
+def _stamps(folder: str, prefix: str, found: dict[str, list[int]]) -> None:
+    """[size, mtime_ns] of every file below `folder`, leaving out dot-files and dot-folders (the cache,
+    publish's marker; MkDocs does not publish them either). A symlink is not a file playbookgen writes."""
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                _stamps(entry.path, prefix + entry.name + "/", found)
+            else:
+                info = entry.stat(follow_symlinks=False)
+                stamp = [info.st_size, info.st_mtime_ns] if stat.S_ISREG(info.st_mode) else [-1, -1]
+                found[prefix + entry.name] = stamp
+
+
+def _records(base: str, name: str) -> list[bytes]:
+    """Every folder, symlink and file below base/name as digest records, by relative posix path from
+    `base`, without __pycache__: a folder by its path (an empty one too: its name alone can be an
+    error), a symlink by where it leads (re-pointed, or moved outside the root, is a change), a file by
+    its path and content. A symlinked folder is followed, as Jinja follows one under templates/ (a loop:
+    once). Plain strings and os.scandir: this runs on every warm start."""
+    records: list[bytes] = []
+    _walk(os.path.join(base, name) if name else base, name + "/" if name else "", records, frozenset())
+    return records
+
+
+def _walk(folder: str, prefix: str, records: list[bytes], above: frozenset[tuple[int, int]]) -> None:
+    try:
+        info = os.stat(folder)
+        if (info.st_dev, info.st_ino) in above:
+            records.append(_record(prefix, b"a folder that contains itself"))
+            return
+        with os.scandir(folder) as found:
+            entries = sorted(found, key=lambda entry: entry.name)
+    except OSError as exc:
+        records.append(_record(prefix, f"unreadable folder: {exc.errno}".encode()))
+        return
+    above = above | {(info.st_dev, info.st_ino)}
+    for entry in entries:
+        relative = prefix + entry.name
+        if entry.name == "__pycache__" or entry.name.endswith(".pyc"):
+            continue
+        if entry.is_symlink():
+            records.append(_record(relative + " ->", os.fsencode(os.path.realpath(entry.path))))
+        try:
+            is_folder = entry.is_dir()
+        except OSError:
+            is_folder = False
+        if is_folder:
+            records.append(_record(relative + "/", b""))
+            _walk(entry.path, relative + "/", records, above)
+        else:
+            records.append(_record(relative, _content(entry.path)))

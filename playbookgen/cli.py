@@ -137,7 +137,7 @@ def _generate_and_write(
 ) -> Generated:
     # Only when something changed: the pipeline is the expensive part (and publish imports tempfile).
     from playbookgen import pipeline
-    from playbookgen.publish import PublishError, write_tree
+    from playbookgen.publish import PublishError, discard, replace_file, write_tree
 
     generated = pipeline.generate(root, audience, keep_going, day)
     checked = generated.checked
@@ -149,23 +149,24 @@ def _generate_and_write(
         click.echo("nothing published: fix the errors above first", err=True)
         sys.exit(1)
     assert generated.view is not None
-    files = dict(generated.files)
-    if not keep_going:
-        files[buildcache.CACHE_FILE] = buildcache.encode(
-            key,
-            buildcache.place(layout, docs_dir),
-            generated.files,
-            checked.diagnostics,
-            generated.view,
-            generated.nav,
-        )
     try:
-        outcome = write_tree(docs_dir, files)
+        # The cache goes first and comes back last: a run stopped half way leaves none to trust.
+        discard(docs_dir, buildcache.CACHE_FILE)
+        outcome = write_tree(docs_dir, generated.files)
+        if not keep_going:
+            cache = buildcache.encode(
+                key,
+                buildcache.place(layout, docs_dir),
+                outcome.stamps,
+                checked.diagnostics,
+                generated.view,
+                generated.nav,
+            )
+            replace_file(docs_dir, buildcache.CACHE_FILE, cache)
     except (PublishError, OSError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    written = [p for p in outcome.written if p != buildcache.CACHE_FILE]
-    unchanged = [p for p in outcome.unchanged if p != buildcache.CACHE_FILE]
+    written, unchanged = outcome.written, outcome.unchanged
     click.echo(
         f"generated {len(generated.files)} files for the {generated.view.audience} audience "
         f"({report.count(len(generated.view.retros), 'retro')}, {len(generated.view.excluded)} not visible "

@@ -12,26 +12,29 @@ from playbookgen.sources import discover, read_source
 from playbookgen.taxonomy import Taxonomy
 from playbookgen.validate import validate_retro
 
+_Key = tuple[str, int, int, int, int]
+
 
 class RetroCache:
-    """Validated retros kept by a long-running process (serve), keyed by file, size and modification time.
+    """Validated retros kept by a long-running process (serve), keyed by file, size, modification and
+    change time and inode (`touch -r` can put a modification time back, not a change time).
 
     Valid only for one taxonomy and one configuration: `bind` clears it when either changes.
     """
 
     def __init__(self) -> None:
         self._token: str | None = None
-        self._entries: dict[tuple[str, int, int], tuple[Retro | None, list[Diagnostic]]] = {}
+        self._entries: dict[_Key, tuple[Retro | None, list[Diagnostic]]] = {}
 
     def bind(self, token: str) -> None:
         if token != self._token:
             self._entries.clear()
             self._token = token
 
-    def get(self, key: tuple[str, int, int]) -> tuple[Retro | None, list[Diagnostic]] | None:
+    def get(self, key: _Key) -> tuple[Retro | None, list[Diagnostic]] | None:
         return self._entries.get(key)
 
-    def put(self, key: tuple[str, int, int], retro: Retro | None, diagnostics: list[Diagnostic]) -> None:
+    def put(self, key: _Key, retro: Retro | None, diagnostics: list[Diagnostic]) -> None:
         self._entries[key] = (retro, diagnostics)
 
 
@@ -94,9 +97,9 @@ def _load_one(
         return None
 
 
-def _key(path: Path) -> tuple[str, int, int] | None:
+def _key(path: Path) -> _Key | None:
     try:
         stat = path.stat()
     except OSError:
         return None
-    return (str(path), stat.st_mtime_ns, stat.st_size)
+    return (str(path), stat.st_mtime_ns, stat.st_size, stat.st_ctime_ns, stat.st_ino)

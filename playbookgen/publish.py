@@ -31,6 +31,7 @@ class WriteReport:
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    stamps: dict[str, tuple[int, int]] = field(default_factory=dict)  # path -> (size, mtime_ns) as written
 
 
 _UMASK = os.umask(0)
@@ -77,8 +78,10 @@ def write_tree(target: Path, files: Mapping[str, bytes]) -> WriteReport:
         content = files[relative]
         try:
             exists = True
-            if os.stat(path).st_size == len(content) and path.read_bytes() == content:
+            info = os.stat(path)
+            if info.st_size == len(content) and path.read_bytes() == content:
                 report.unchanged.append(relative)
+                report.stamps[relative] = (info.st_size, info.st_mtime_ns)
                 continue
         except FileNotFoundError:
             exists = False
@@ -90,6 +93,8 @@ def write_tree(target: Path, files: Mapping[str, bytes]) -> WriteReport:
         if exists or not _create(path, content):
             _replace(path, content)
         report.written.append(relative)
+        info = os.stat(path)
+        report.stamps[relative] = (info.st_size, info.st_mtime_ns)
     wanted = set(files) | {MARKER}
     for path in sorted(target.rglob("*"), reverse=True):
         relative = path.relative_to(target).as_posix()
@@ -100,6 +105,20 @@ def write_tree(target: Path, files: Mapping[str, bytes]) -> WriteReport:
             path.unlink()
             report.removed.append(relative)
     return report
+
+
+def discard(target: Path, relative: str) -> None:
+    """Remove one file from a folder this module made, if it is there (nothing else is touched)."""
+    if (target / MARKER).is_file():
+        (target / relative).unlink(missing_ok=True)
+
+
+def replace_file(target: Path, relative: str, content: bytes) -> None:
+    """Write one file into a folder this module made, through a temporary file."""
+    _check_paths(target, {relative: content})
+    if not (target / MARKER).is_file():
+        raise PublishError(f"refusing to write {relative!r} in {target}: not made by playbookgen")
+    _replace(target / relative, content)
 
 
 def _create(path: Path, content: bytes) -> bool:

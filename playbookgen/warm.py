@@ -19,7 +19,7 @@ def announce(layout: Layout, hit: dict[str, Any], strict: bool, docs_dir: Path) 
     if report.emit(hit["diagnostics"], strict):
         report.say("nothing published: fix the errors above first", sys.stderr)
         return True
-    files = len(hit["sizes"])
+    files = len(hit["stamps"])
     report.say(
         f"up to date: no input changed since the last run; {files} files for the {hit['audience']} audience "
         f"({report.count(hit['retros'], 'retro')}, {hit['excluded']} not visible to it) "

@@ -428,9 +428,11 @@ def test_generate_is_deterministic(tmp_path: Path):
     assert counts(second.stderr) == (0, len(pages), 0)
     assert hashes(docs) == before
 
-    other = make_root(tmp_path / "b")  # a different folder produces the same bytes
-    assert invoke(other, "generate").exit_code == 0
-    assert hashes(docs_dir(other)) == before
+    other = make_root(tmp_path / "b")  # a different folder produces the same pages
+    assert invoke(other, "generate").exit_code == 0  # (its run cache records other files' times)
+    assert {k: v for k, v in hashes(docs_dir(other)).items() if not k.startswith(".")} == {
+        k: v for k, v in before.items() if not k.startswith(".")
+    }
 
 
 @pytest.mark.parametrize(

@@ -117,7 +117,7 @@ def test_a_missed_warm_check_hands_its_fingerprint_to_click_once(generated, caps
     assert _entry(capsys, "-C", str(generated), "generate") == (None, "", "")
     assert buildcache._HANDED_OVER == {}  # tests and other callers never leave one behind
     assert generate_if_unchanged(["-C", str(generated), "generate"], hand_over=True) is None
-    with mock.patch.object(buildcache, "_files", side_effect=AssertionError("read again")):
+    with mock.patch.object(buildcache, "_records", side_effect=AssertionError("read again")):
         handed = buildcache.fingerprint(layout, None, today())  # no file read: the handed-over key
         with pytest.raises(AssertionError, match="read again"):
             buildcache.fingerprint(layout, None, today())  # once only
