@@ -168,39 +168,48 @@ def _stamps(folder: str, prefix: str, found: dict[str, list[int]]) -> None:
 
 def _records(base: str, name: str) -> list[bytes]:
     """Every folder, symlink and file below base/name as digest records, by relative posix path from
-    `base`, without __pycache__: a folder by its path (an empty one too: its name alone can be an
-    error), a symlink by where it leads (re-pointed, or moved outside the root, is a change), a file by
-    its path and content. A symlinked folder is followed, as Jinja follows one under templates/ (a loop:
-    once). Plain strings and os.scandir: this runs on every warm start."""
+    `base`, without __pycache__: a folder by its path (an empty one too: its name alone can be an error),
+    a symlink by where it leads (re-pointed, or moved outside the root, is a change), a file by its path
+    and content. Under templates/ a symlinked folder is read as well, since Jinja follows it: once per
+    fingerprint (a folder reached again is recorded by where it is), and never one that holds the
+    playbook. Elsewhere the pipeline does not follow folder links, so neither does this. Plain strings,
+    os.scandir and a stack: this runs on every warm start, and a tree may be deeper than recursion."""
     records: list[bytes] = []
-    _walk(os.path.join(base, name) if name else base, name + "/" if name else "", records, frozenset())
-    return records
-
-
-def _walk(folder: str, prefix: str, records: list[bytes], above: frozenset[tuple[int, int]]) -> None:
-    try:
-        info = os.stat(folder)
-        if (info.st_dev, info.st_ino) in above:
-            records.append(_record(prefix, b"a folder that contains itself"))
-            return
-        with os.scandir(folder) as found:
-            entries = sorted(found, key=lambda entry: entry.name)
-    except OSError as exc:
-        records.append(_record(prefix, f"unreadable folder: {exc.errno}".encode()))
-        return
-    above = above | {(info.st_dev, info.st_ino)}
-    for entry in entries:
-        relative = prefix + entry.name
-        if entry.name == "__pycache__" or entry.name.endswith(".pyc"):
-            continue
-        if entry.is_symlink():
-            records.append(_record(relative + " ->", os.fsencode(os.path.realpath(entry.path))))
+    follow = name == "templates"
+    start = os.path.join(base, name) if name else base
+    root = os.path.realpath(base) + os.sep
+    seen: set[tuple[int, int]] = set()
+    stack = [(start, name + "/" if name else "")]
+    while stack:
+        folder, prefix = stack.pop()
         try:
-            is_folder = entry.is_dir()
-        except OSError:
-            is_folder = False
-        if is_folder:
-            records.append(_record(relative + "/", b""))
-            _walk(entry.path, relative + "/", records, above)
-        else:
-            records.append(_record(relative, _content(entry.path)))
+            info = os.stat(folder)
+            if (info.st_dev, info.st_ino) in seen:
+                records.append(_record(prefix, b"again: " + os.fsencode(os.path.realpath(folder))))
+                continue
+            seen.add((info.st_dev, info.st_ino))
+            with os.scandir(folder) as found:
+                entries = sorted(found, key=lambda entry: entry.name)
+        except OSError as exc:
+            records.append(_record(prefix, f"unreadable folder: {exc.errno}".encode()))
+            continue
+        below: list[tuple[str, str]] = []
+        for entry in entries:
+            relative = prefix + entry.name
+            if entry.name in ("__pycache__", CACHE_FILE) or entry.name.endswith(".pyc"):
+                continue  # the cache: a template folder linked to the docs folder must not see it change
+            linked = entry.is_symlink()
+            if linked:
+                target = os.path.realpath(entry.path)
+                records.append(_record(relative + " ->", os.fsencode(target)))
+            try:
+                is_folder = entry.is_dir()
+            except OSError:
+                is_folder = False
+            if not is_folder:
+                records.append(_record(relative, _content(entry.path)))
+            elif not linked or (follow and not root.startswith(target.rstrip(os.sep) + os.sep)):
+                records.append(_record(relative + "/", b""))
+                below.append((entry.path, relative + "/"))
+        stack += reversed(below)  # depth first, in name order
+    return records

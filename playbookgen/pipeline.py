@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import stat
 from datetime import date
 from pathlib import Path
 
@@ -166,6 +167,15 @@ def _hand_written(layout: Layout, diagnostics: Diagnostics) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     for path in list_files(layout.root, layout.pages, diagnostics):
         try:
+            if not stat.S_ISREG(path.stat().st_mode):  # reading a named pipe would wait for a writer forever
+                diagnostics.error(
+                    layout.relative(path),
+                    None,
+                    None,
+                    "not a regular file (a device, pipe or socket): refused",
+                    "unreadable",
+                )
+                continue
             files[path.relative_to(layout.pages).as_posix()] = path.read_bytes()
         except OSError as exc:
             diagnostics.error(

@@ -144,3 +144,28 @@ def test_the_retro_cache_sees_an_edit_that_kept_the_size_and_the_modification_ti
     assert retro.stat().st_size == info.st_size and retro.stat().st_mtime_ns == info.st_mtime_ns
     pages = pipeline.generate(generated, "team", cache=cache).files
     assert any(b"Wrex" in content for content in pages.values())
+
+
+def test_linked_template_folders_are_read_once_each_and_never_the_whole_playbook(generated):
+    folder = generated / "templates/x"
+    for i in range(20):  # each level links twice to the next: 2**20 paths, 20 folders
+        (folder / f"d{i}").mkdir(parents=True)
+    for i in range(19):
+        (folder / f"d{i}/a").symlink_to(folder / f"d{i + 1}", target_is_directory=True)
+        (folder / f"d{i}/b").symlink_to(folder / f"d{i + 1}", target_is_directory=True)
+    (generated / "templates/up").symlink_to(generated, target_is_directory=True)
+    (generated / "retros/usr").symlink_to("/usr", target_is_directory=True)  # refused, and not read
+    records = buildcache._records(os.fspath(generated), "templates")
+    assert len(records) < 200
+    assert _run(generated).exit_code == 1  # the link out of the root is refused
+    (generated / "retros/usr").unlink()
+    assert _run(generated).exit_code == 0
+    assert UP_TO_DATE in _run(generated).stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_a_named_pipe_among_the_hand_written_pages_is_refused_not_waited_on(generated):
+    os.mkfifo(generated / "pages/pipe.md")
+    result = _run(generated)
+    assert result.exit_code == 1
+    assert "pages/pipe.md: error: not a regular file (a device, pipe or socket): refused" in result.stderr
