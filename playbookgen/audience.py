@@ -148,10 +148,10 @@ def _redact(
     taxonomy: Taxonomy,
     config: SiteConfig,
 ) -> Retro:
+    # This retro's own team decides how its people are named (others: the global table); only the public
+    # audience replaces people's names.
     own: dict[str, str] = {}
-    if (
-        people is not None
-    ):  # this retro's own team decides how its people are named (others: the global table)
+    if people is not None:
         own = {p.name: role_label(p.role, taxonomy) for p in retro.team}
         own.update(
             {p.name.split()[0]: role_label(p.role, taxonomy) for p in retro.team if len(p.name.split()) > 1}

@@ -166,13 +166,12 @@ def _generate_and_write(
     except (PublishError, OSError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    written, unchanged = outcome.written, outcome.unchanged
     click.echo(
         f"generated {len(generated.files)} files for the {generated.view.audience} audience "
         f"({report.count(len(generated.view.retros), 'retro')}, {len(generated.view.excluded)} not visible "
         "to it) "
-        f"in {layout.relative(docs_dir)}: {len(written)} written, {len(unchanged)} unchanged, "
-        f"{len(outcome.removed)} removed",
+        f"in {layout.relative(docs_dir)}: {len(outcome.written)} written, "
+        f"{len(outcome.unchanged)} unchanged, {len(outcome.removed)} removed",
         err=True,
     )
     return generated

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import stat
 from datetime import date
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from playbookgen.layout import DEFAULTS, Layout, SettingsError
 from playbookgen.render import TemplateProblem, navigation, render_pages
 from playbookgen.results import AudienceView, Checked, Generated
 from playbookgen.settings import SiteConfig, load_site_config
-from playbookgen.sources import list_files, read_source
+from playbookgen.sources import list_files, read_bytes, read_source
 from playbookgen.taxonomy import Taxonomy, load_taxonomy
 
 
@@ -166,19 +165,7 @@ def _hand_written(layout: Layout, diagnostics: Diagnostics) -> dict[str, bytes]:
         return {}
     files: dict[str, bytes] = {}
     for path in list_files(layout.root, layout.pages, diagnostics):
-        try:
-            if not stat.S_ISREG(path.stat().st_mode):  # reading a named pipe would wait for a writer forever
-                diagnostics.error(
-                    layout.relative(path),
-                    None,
-                    None,
-                    "not a regular file (a device, pipe or socket): refused",
-                    "unreadable",
-                )
-                continue
-            files[path.relative_to(layout.pages).as_posix()] = path.read_bytes()
-        except OSError as exc:
-            diagnostics.error(
-                layout.relative(path), None, None, f"cannot read file: {exc.strerror}", "unreadable"
-            )
+        content = read_bytes(layout.root, path, diagnostics)  # a named pipe is refused, not waited on
+        if content is not None:
+            files[path.relative_to(layout.pages).as_posix()] = content
     return files

@@ -191,6 +191,12 @@ def read_source(
     return Source(name, text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
+def read_bytes(root: Path, path: Path, diagnostics: Diagnostics, max_bytes: int = 1 << 62) -> bytes | None:
+    """A file's bytes (a hand-written page or asset: no size limit by default), or None with an error:
+    unreadable, not a regular file, or larger than `max_bytes`."""
+    return _read_bytes(path, _rel(root, path), max_bytes, diagnostics)
+
+
 def _is_binary(data: bytes, name: str, diagnostics: Diagnostics) -> bool:
     """True (with an error) when the file holds NUL bytes: an image, an archive, or UTF-16 text."""
     offset = data.find(b"\0")
