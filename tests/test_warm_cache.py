@@ -81,6 +81,11 @@ def test_a_symlink_loop_under_templates_is_read_once(generated):
     (generated / "templates/loop").symlink_to(generated / "templates", target_is_directory=True)
     first = buildcache.fingerprint(Layout(generated), None, date(2026, 1, 1))
     assert first == buildcache.fingerprint(Layout(generated), None, date(2026, 1, 1))
+    inside = [r for r in buildcache._records(os.fspath(generated), "templates") if r.startswith(b"templates/loop/")]
+    assert [r.split(b"\0")[0] for r in inside] == [b"templates/loop/", b"templates/loop/"]  # not a second copy:
+    assert b"again: " in inside[1]  # the folder, then "again: <where>"
+    (generated / "templates/README.md").write_text("changed\n", encoding="utf-8")
+    assert buildcache.fingerprint(Layout(generated), None, date(2026, 1, 1)) != first
 
 
 def test_upgrading_an_installed_package_is_a_change(generated, tmp_path, monkeypatch):
