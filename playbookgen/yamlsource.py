@@ -9,6 +9,8 @@ from typing import Any
 import yaml
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_TAG = "tag:yaml.org,2002:"
+_STR, _SEQ, _MAP = _TAG + "str", _TAG + "seq", _TAG + "map"
 
 
 class _SafeLoader(_BaseLoader):  # type: ignore[misc,valid-type]
@@ -91,6 +93,32 @@ def _float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
     return _tagged(loader, node, "float", yaml.constructor.SafeConstructor.construct_yaml_float)
 
 
+def _implicit_resolvers_by_first_character() -> dict[str, tuple[tuple[str, Any], ...]]:
+    table = _SafeLoader.yaml_implicit_resolvers
+    wildcard = table.get(None, [])
+    return {first: tuple(resolvers + wildcard) for first, resolvers in table.items() if first is not None}
+
+
+_BY_FIRST_CHARACTER = _implicit_resolvers_by_first_character()
+_ONLY_WILDCARD = tuple(_SafeLoader.yaml_implicit_resolvers.get(None, []))
+
+
+def _resolve(self: Any, kind: type, value: str | None, implicit: tuple[bool, bool]) -> str:
+    """PyYAML's BaseResolver.resolve for a loader without path resolvers (the safe loader has none), with
+    the implicit resolvers looked up once per first character: the C composer calls this for every node
+    (about 80 per retro), and most scalars start with a letter no implicit type does."""
+    if kind is yaml.ScalarNode:
+        if implicit[0]:
+            for tag, regexp in _BY_FIRST_CHARACTER.get(value[:1], _ONLY_WILDCARD):  # type: ignore[index]
+                if regexp.match(value):
+                    return tag
+        return _STR
+    return _SEQ if kind is yaml.SequenceNode else _MAP
+
+
+if not _SafeLoader.yaml_path_resolvers:
+    _SafeLoader.resolve = _resolve
+
 _SafeLoader.add_constructor("tag:yaml.org,2002:int", _integer)
 _SafeLoader.add_constructor("tag:yaml.org,2002:bool", _boolean)
 _SafeLoader.add_constructor("tag:yaml.org,2002:float", _float)
@@ -102,8 +130,6 @@ MAX_ALIAS_NODES = 10_000  # how many nodes aliases ('*name') may add to a docume
 _SATURATED = 2**62  # sizes stop growing here: only the comparison with the limit matters
 
 
-_TAG = "tag:yaml.org,2002:"
-_STR, _SEQ, _MAP = _TAG + "str", _TAG + "seq", _TAG + "map"
 _SCALARS = {_TAG + name for name in ("null", "bool", "int", "float", "timestamp")}
 _SPECIAL_KEYS = {_TAG + "merge", _TAG + "value"}  # '<<' and '=': PyYAML's flatten_mapping handles them
 

@@ -10,6 +10,7 @@ from typing import Any
 from unittest import mock
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -208,3 +209,37 @@ def test_the_sample_takes_the_fast_path():
     with mock.patch.object(yamlsource._SafeLoader, "construct_document", side_effect=AssertionError("slow")):
         for text in front:
             load(text)
+
+
+REFERENCE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the same parser, PyYAML's own resolver
+
+
+def _tags(text: str, loader: type) -> list[str]:
+    try:
+        root = yaml.compose(text, Loader=loader)
+    except yaml.YAMLError:
+        return ["error"]
+    tags, stack = [], [root]
+    while stack:
+        node = stack.pop()
+        if node is None:
+            continue
+        tags.append(node.tag)
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(part for pair in node.value for part in pair)
+    return tags
+
+
+@settings(max_examples=400, derandomize=True, database=None, deadline=None)
+@given(documents())
+def test_every_node_gets_the_tag_pyyaml_resolves(text):
+    """yamlsource resolves implicit tags with its own lookup table (faster); PyYAML's resolver decides."""
+    assert _tags(text, yamlsource._SafeLoader) == _tags(text, REFERENCE_LOADER), text
+
+
+@pytest.mark.parametrize("scalar", TRICKY)
+def test_each_tricky_scalar_gets_the_tag_pyyaml_resolves(scalar):
+    for text in (f"k: {scalar}\n", f"{scalar}: v\n", f"- {scalar}\n", f"k: [{scalar}, '{scalar}']\n"):
+        assert _tags(text, yamlsource._SafeLoader) == _tags(text, REFERENCE_LOADER), text
