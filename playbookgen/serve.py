@@ -2,8 +2,9 @@
 
 Two pieces, both libraries:
 
-- MkDocs' own development server (`mkdocs.commands.serve.serve`, dirty builds) serves the site, watches the
-  generated docs folder and mkdocs.yml, rebuilds the pages whose Markdown changed and reloads the browser.
+- MkDocs' development server (preview_server.py: MkDocs' LiveReloadServer) serves the site, watches the
+  generated docs folder, rebuilds the pages whose Markdown changed (a dirty build: quick) and reloads the
+  browser; a full build in a child process then brings search, tags and removed pages up to date.
 - watchfiles threads watch the playbook's sources (retros/, site_config/, templates/, pages/ and
   mkdocs.yml). On a change, the pipeline generates every page and `write_tree` updates the docs folder; it
   rewrites only the files whose content changed, so MkDocs rebuilds only those pages. When the sources have
@@ -11,9 +12,8 @@ Two pieces, both libraries:
   build.
 
 The navigation is handed to MkDocs as a list that is updated in place when it changes (a new stage in the
-taxonomy): MkDocs re-reads its configuration with that same list on every rebuild. Because a dirty build
-re-renders only modified pages, a change to the navigation or to mkdocs.yml marks every page as modified, so
-that every page picks it up (a full rebuild).
+taxonomy): MkDocs re-reads its configuration with that same list on every rebuild. A dirty build re-renders
+only modified pages: a change to the navigation or to mkdocs.yml reaches every page with the full build.
 
 In a large playbook the stage, role and objection pages are megabytes each and take MkDocs seconds to render,
 so an edit is written in two steps: first every changed page up to QUICK_PAGE_BYTES (the edited retro's own
@@ -25,7 +25,6 @@ Registered as a command by cli.py (`cli.add_command(serve)`).
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import socket
 import sys
@@ -34,7 +33,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -43,6 +42,9 @@ from playbookgen.diagnostics import summary
 from playbookgen.layout import Layout, SettingsError
 from playbookgen.publish import PublishError, write_tree
 from playbookgen.results import AUDIENCES
+
+if TYPE_CHECKING:
+    from playbookgen.preview_server import PreviewSite
 
 WATCHED_DIRS = ("retros", "site_config", "templates", "pages")
 PLUGIN = "playbookgen"
@@ -67,6 +69,7 @@ class Regenerator:
         self.docs_dir: Path | None = None
         self.lock = threading.Lock()
         self.builds: Builds | None = None  # set once MkDocs serves: then large pages are written last
+        self.site: PreviewSite | None = None  # told of every change to the docs folder
         self.retro_cache = pipeline.RetroCache()  # unchanged retros are not parsed and validated again
 
     def run(self, refresh_all: bool = False) -> bool:
@@ -91,13 +94,18 @@ class Regenerator:
                         f"docs_dir changed to {docs_dir}: restart playbookgen serve (the server watches "
                         f"{self.docs_dir})"
                     )
-                if not first and self.builds is not None:
+                if (
+                    not first
+                    and self.builds is not None
+                    and self.site is not None
+                    and self.site.serving.is_set()
+                ):
                     self._write_quick_pages_first(docs_dir, generated.files)
                 written = write_tree(docs_dir, generated.files)
                 rebuild_all = not first and (refresh_all or self.nav != generated.nav)
                 self.nav[:] = generated.nav  # in place: MkDocs' next rebuild reads this very list
-                if rebuild_all:
-                    _touch_pages(docs_dir)
+                if self.site is not None and (written.written or written.removed or rebuild_all):
+                    self.site.changed(written.removed)
             except (PublishError, SettingsError, OSError) as exc:
                 _say(f"error: {exc}")
                 return False
@@ -106,7 +114,7 @@ class Regenerator:
             view = generated.view
             done = written.written, written.removed
             what = f"{len(done[0])} written, {len(done[1])} removed" if any(done) else "no change"
-            extra = "; every page will be rebuilt" if rebuild_all else ""
+            extra = "; every page follows with the full build" if rebuild_all else ""
             _say(
                 f"generated {len(view.retros)} retros for the {view.audience} audience in "
                 f"{took:.2f}s: {what}{extra}"
@@ -131,6 +139,8 @@ class Regenerator:
         written = write_tree(docs_dir, quick)
         if not (written.written or written.removed):
             return
+        if self.site is not None:
+            self.site.changed(written.removed)
         _say(f"{len(written.written)} page(s) written first, {held} large page(s) after MkDocs shows them")
         self.builds.wait_for_one_after(before, timeout=20.0)
         time.sleep(0.5)  # let the reloading browsers fetch the page before the next, longer rebuild
@@ -170,13 +180,6 @@ class Builds:
         with self.condition:
             self.closed = True
             self.condition.notify_all()
-
-
-def _touch_pages(docs_dir: Path) -> None:
-    """Mark every Markdown page as modified, so that MkDocs' dirty build re-renders it."""
-    now = time.time()
-    for path in docs_dir.rglob("*.md"):
-        os.utime(path, (now, now))
 
 
 class Watcher:
@@ -351,7 +354,7 @@ def _mkdocs_nav_and_plugin(config_file: Path) -> tuple[bool, bool]:
     "site_config/playbook.yml).",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors: a warning keeps the last good build.")
 @click.pass_obj
 def serve(root: Path, audience: str | None, host: str, port: int, strict: bool) -> None:
@@ -382,8 +385,9 @@ def _serve(root: Path, audience: str | None, host: str, port: int, strict: bool)
         _say("nothing to serve yet: fix the errors above, then run playbookgen serve again")
         sys.exit(1)
 
-    from mkdocs.commands.serve import serve as mkdocs_serve
     from mkdocs.exceptions import Abort, ConfigurationError
+
+    from playbookgen.preview_server import PreviewSite
 
     builds = Builds()
     with _mkdocs_logging(builds):
@@ -397,19 +401,14 @@ def _serve(root: Path, audience: str | None, host: str, port: int, strict: bool)
                 f"warning: mkdocs.yml does not list the '{PLUGIN}' plugin, so raw HTML in retros is NOT "
                 f"sanitised in this preview; add '- {PLUGIN}' under plugins: (playbookgen build adds it)"
             )
-        overrides: dict[str, Any] = {} if own_nav else {"nav": nav}
+        site = PreviewSite(layout.mkdocs_yml, None if own_nav else nav, host, port, _say)
         regenerator.builds = builds
+        regenerator.site = site
         watcher = Watcher(layout, regenerator.run)
         watcher.start()
         _say(f"watching {', '.join(WATCHED_DIRS)} and mkdocs.yml; first build of the site...")
         try:
-            mkdocs_serve(
-                config_file=str(layout.mkdocs_yml),
-                livereload=True,
-                build_type="dirty",
-                dev_addr=f"{host}:{port}",
-                **overrides,
-            )
+            site.serve()
         except (Abort, ConfigurationError) as exc:
             _say(f"error: {exc}")
             sys.exit(1)
@@ -419,3 +418,4 @@ def _serve(root: Path, audience: str | None, host: str, port: int, strict: bool)
         finally:
             builds.close()
             watcher.close()
+            site.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import signal
 import socket
 import subprocess
@@ -9,7 +11,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -144,3 +147,129 @@ def test_serve_with_errors_at_start_lists_them_and_serves_nothing(tmp_path):
     assert result.returncode == 1
     assert f"{RETRO}:10: error: deal.outcome: unknown outcome 'lsot'" in result.stderr
     assert "nothing to serve yet" in result.stderr
+
+
+@contextlib.contextmanager
+def _serving(root: Path, log: Path, *options: str) -> Iterator[str]:
+    """A preview of `root` on a free port: yields its address; on leaving, Ctrl-C must stop it cleanly."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}/"
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-c", LAUNCH, "-C", str(root), "serve", "--port", str(port), *options],
+            cwd=REPO,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        up = _wait_for(lambda: _get(base)[0] == 200, timeout=60, step=0.2)
+        assert up is not None, f"the server never answered:\n{log.read_text()}"
+        time.sleep(1.0)  # MkDocs' watcher takes its first snapshot of the docs folder after serving
+        yield base
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            code = server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+            code = None
+    output = log.read_text()
+    assert code == 0 and "Traceback" not in output and "serve: stopped" in output, output
+
+
+def _search_entries(base: str) -> list[dict[str, str]]:
+    status, body = _get(base + "search/search_index.json")
+    assert status == 200
+    return json.loads(body)["docs"]
+
+
+def test_a_retro_taken_from_the_audience_leaves_the_preview(tmp_path):
+    """A dirty build never deletes a page: the retro made internal stayed readable in a public preview."""
+    root = copy_skeleton(tmp_path / "pb", with_retros=True)
+    retro = root / "retros/2023/2023-05-22-curlew.md"
+    text = retro.read_text(encoding="utf-8")
+    assert "visibility: public" in text
+    with _serving(root, tmp_path / "serve.log", "--audience", "public") as base:
+        page = base + "retros/2023-05-22-curlew/"
+        assert _get(page)[0] == 200
+        retro.write_text(text.replace("visibility: public", "visibility: internal"), encoding="utf-8")
+        assert _wait_for(lambda: _get(page)[0] == 404, timeout=20) is not None, page
+        gone = _wait_for(
+            lambda: not any("curlew" in e["location"] for e in _search_entries(base)), timeout=30
+        )
+        assert gone is not None, "the retro is still in the preview's search index"
+
+
+def test_search_and_tags_stay_complete_and_current_after_edits(tmp_path):
+    """Material's search index lost every entry when a dirty build re-rendered the home page with other
+    pages, and kept stale ones; the tags page never showed a new tag."""
+    root = copy_skeleton(tmp_path / "pb", with_retros=True)
+    newest = root / "retros/2026/2026-05-27-avocet.md"
+    older = root / "retros/2023/2023-02-14-plover.md"
+    newest_text, older_text = newest.read_text(encoding="utf-8"), older.read_text(encoding="utf-8")
+    with _serving(root, tmp_path / "serve.log") as base:
+        before = _search_entries(base)
+        assert len(before) > 100
+        newest.write_text(
+            newest_text.replace('title: "Lost a ferry', 'title: "Zebracode: lost a ferry', 1),
+            encoding="utf-8",
+        )
+        older.write_text(
+            older_text.replace(
+                "tags: [reference, phased-pricing, telematics]", "tags: [reference, quokkatag]"
+            ).replace("## Summary\n", "## Summary\n\nWombatphrase in the summary.\n", 1),
+            encoding="utf-8",
+        )
+
+        def current() -> bool:
+            texts = [e["title"] + " " + e["text"] for e in _search_entries(base)]
+            return any("Zebracode" in t for t in texts) and any("Wombatphrase" in t for t in texts)
+
+        assert _wait_for(current, timeout=30, step=0.3) is not None, "the edits never reached search"
+        assert _wait_for(lambda: "quokkatag" in _get(base + "tags/")[1], timeout=30) is not None
+        after = _search_entries(base)
+        locations = [e["location"] for e in after]
+        assert len(locations) == len(set(locations)), "duplicated search entries"
+        assert {e["location"].split("#")[0] for e in after} == {e["location"].split("#")[0] for e in before}
+        assert not any(
+            "Lost a ferry" in e["title"] for e in after if e["location"].startswith("retros/2026-05")
+        )
+
+
+def test_a_broken_mkdocs_yml_keeps_serving_the_last_good_preview(tmp_path):
+    """MkDocs' own server printed tracebacks and held every request until mkdocs.yml was fixed."""
+    root = copy_skeleton(tmp_path / "pb", with_retros=True)
+    config = root / "mkdocs.yml"
+    good = config.read_text(encoding="utf-8")
+    log = tmp_path / "serve.log"
+    with _serving(root, log) as base:
+        config.write_text(
+            good.replace("theme:\n  name: material", "theme:\n  name: materialx", 1), encoding="utf-8"
+        )
+        said = _wait_for(lambda: "the last good build" in log.read_text(), timeout=20)
+        assert said is not None, log.read_text()
+        time.sleep(3)  # a quick and a full build have had their chance to fail
+        status, html = _get(base + "retros/")  # answered at once (urlopen gives up after 10 s)
+        assert status == 200 and "Falcon" in html
+        config.write_text(good, encoding="utf-8")
+        retro = root / RETRO
+        retro.write_text(
+            retro.read_text(encoding="utf-8").replace(OLD_TITLE, f"### L1 {NEW_TITLE}"), encoding="utf-8"
+        )
+        page = base + "retros/2025-03-11-falcon/"
+        assert _wait_for(lambda: NEW_TITLE in _get(page)[1], timeout=20) is not None, log.read_text()
+
+
+def test_serve_refuses_port_zero(tmp_path):
+    """Port 0 listens on a random port while the log printed :0, so no one could find the preview."""
+    root = copy_skeleton(tmp_path / "pb", with_retros=True)
+    result = subprocess.run(
+        [sys.executable, "-c", LAUNCH, "-C", str(root), "serve", "--port", "0"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "0 is not in the range 1<=x<=65535" in result.stderr

@@ -1,0 +1,279 @@
+"""The preview's web server: MkDocs' LiveReloadServer over a temporary site, kept current by two builds.
+
+- Quick: MkDocs' dirty build, in this process, re-renders only the pages whose Markdown changed, so an
+  edited retro shows within a second or two even in a large playbook. A dirty build cannot keep the
+  site-wide parts right: Material's search index expects one page per rebuild (several pages, or the home
+  page, lose or duplicate entries), the tags page is not rendered again, and a page taken out of the docs
+  folder stays in the site.
+- Full: so after every change, once the docs folder has been quiet for FULL_BUILD_DELAY seconds, a complete
+  MkDocs build runs in a child process (on another core: quick builds go on meanwhile) into a fresh folder.
+  When it ends and nothing changed since it started, the server switches to that folder and the browsers
+  reload. A change during a full build stops it; the next one starts when the docs are quiet again.
+
+A page taken out of the docs folder is also deleted from the served site before the next quick build: a
+retro that the audience may no longer see must not stay reachable until the full build ends.
+
+A build that fails (a broken mkdocs.yml) is reported in one line and the last good site stays served:
+MkDocs' own serve command prints a traceback and holds every request until the file is fixed.
+
+This replaces `mkdocs.commands.serve.serve`, whose loop it follows (MkDocs 1.6); `_serve_url` is MkDocs'.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.livereload import LiveReloadServer, _serve_url
+from mkdocs.structure.files import File
+
+log = logging.getLogger("mkdocs.playbookgen")  # under "mkdocs": serve.py's log handler prints it
+FULL_BUILD_DELAY = 1.5  # seconds of quiet in the docs folder before a full build starts
+FULL_BUILT = "Documentation built in"  # serve.Builds counts a build as ended on this (MkDocs' own words)
+
+
+class PreviewSite:
+    def __init__(
+        self,
+        config_file: Path,
+        nav: list[dict[str, Any]] | None,
+        host: str,
+        port: int,
+        say: Callable[[str], None],
+    ) -> None:
+        self.config_file = config_file
+        self.nav = nav  # None: mkdocs.yml has its own; else the list the regenerator updates in place
+        self.host, self.port = host, port
+        self.say = say
+        self.folder = Path(tempfile.mkdtemp(prefix="playbookgen-serve-"))
+        self.site_dir = self.folder / "site-0"
+        self.trigger = self.folder / "trigger"  # the server watches it: a full build is ready to serve
+        self.trigger.mkdir()
+        self.serve_url = ""
+        self.server: LiveReloadServer | None = None
+        self.use_directory_urls = True
+        self.lock = threading.Lock()
+        self.changes = 0  # docs changes so far: a full build started before the last one is out of date
+        self.removed: set[str] = set()  # docs paths taken out since the last quick build
+        self.ready: tuple[Path, float] | None = None  # a full build that holds the latest docs
+        self.retired: list[Path] = []  # sites no longer served (deleted at the next switch: a request may
+        # still be reading one)
+        self.serving = threading.Event()  # set once the first build is done and requests are answered
+        self.wake = threading.Event()
+        self.stopping = threading.Event()
+        self.child: subprocess.Popen[bytes] | None = None
+        self.refresher = threading.Thread(target=self._refresh, name="playbookgen-full-build", daemon=True)
+
+    def changed(self, removed: Iterable[str] = ()) -> None:
+        """The docs folder changed (the regenerator wrote or removed pages)."""
+        with self.lock:
+            self.changes += 1
+            self.removed.update(removed)
+            self.ready = None
+            child = self.child
+        if child is not None:
+            child.terminate()
+        self.wake.set()
+
+    def serve(self) -> None:
+        """Build the site, then serve it until Ctrl-C. Raises MkDocs' errors if the first build fails."""
+        config = self._config(self.site_dir)
+        config.plugins.on_startup(command="serve", dirty=True)
+        mount_path = urlsplit(config.site_url or "/").path
+        self.serve_url = _serve_url(self.host, self.port, mount_path)
+        config.site_url = self.serve_url
+        server = self.server = LiveReloadServer(
+            builder=self._build,
+            host=self.host,
+            port=self.port,
+            root=str(self.site_dir),
+            mount_path=mount_path,
+        )
+        server.error_handler = self._error_page
+        try:
+            self._quick_build(config, first=True)
+            server.watch(config.docs_dir)
+            server.watch(str(self.trigger))
+            server = config.plugins.on_serve(server, config=config, builder=self._build)
+            for item in config.watch:
+                server.watch(item)
+            self.refresher.start()
+            self.serving.set()
+            try:
+                server.serve()
+            except KeyboardInterrupt:
+                log.info("Shutting down...")
+            finally:
+                server.shutdown()
+        finally:
+            self.close()
+            config.plugins.on_shutdown()
+
+    def close(self) -> None:
+        self.stopping.set()
+        self.wake.set()
+        with self.lock:
+            child = self.child
+        if child is not None:
+            child.kill()
+        if self.refresher.is_alive():
+            self.refresher.join(timeout=5)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    # -- in the server's build thread ----------------------------------------------------------------------
+
+    def _build(self, config: MkDocsConfig | None = None) -> None:
+        log.info("Building documentation...")
+        with self.lock:
+            ready, self.ready = self.ready, None
+        if ready is None:
+            self._quick_build(config)
+            return
+        site, seconds = ready
+        assert self.server is not None
+        for old in self.retired:
+            shutil.rmtree(old, ignore_errors=True)
+        self.retired = [self.site_dir]
+        self.site_dir = site
+        self.server.root = str(site)  # read on every request
+        log.info(
+            f"{FULL_BUILT} {seconds:.2f} seconds (full build: search, tags and removed pages are current)"
+        )
+
+    def _quick_build(self, config: MkDocsConfig | None, first: bool = False) -> None:
+        with self.lock:
+            removed, self.removed = self.removed, set()
+        try:
+            config = config or self._config(self.site_dir)
+            self.use_directory_urls = config.use_directory_urls
+            self._delete_outputs(removed, config.docs_dir)
+            # The search index of the last full build stays: a dirty build's would be wrong (see above).
+            index = self.site_dir / "search" / "search_index.json"
+            kept = None if first or not index.is_file() else index.read_bytes()
+            build(config, serve_url=self.serve_url, dirty=True)
+            if kept is not None:
+                index.write_bytes(kept)
+        except BaseException as exc:  # Abort is a SystemExit: nothing here may end or hang the preview
+            if first or isinstance(exc, KeyboardInterrupt):
+                raise
+            log.error(  # its wording ends serve.Builds' wait, as MkDocs' own message does
+                f"An error happened during the rebuild: {_reason(exc)}; the preview keeps showing the "
+                "last good build"
+            )
+
+    def _delete_outputs(self, removed: set[str], docs_dir: str) -> None:
+        for relative in sorted(removed):
+            output = File(relative, docs_dir, str(self.site_dir), self.use_directory_urls).abs_dest_path
+            Path(output).unlink(missing_ok=True)
+
+    def _config(self, site_dir: Path) -> MkDocsConfig:
+        overrides: dict[str, Any] = {"site_dir": str(site_dir), "dev_addr": f"{self.host}:{self.port}"}
+        if self.nav is not None:
+            overrides["nav"] = self.nav
+        config = load_config(config_file=str(self.config_file), **overrides)
+        if self.serve_url:
+            config.site_url = self.serve_url
+        return config
+
+    def _error_page(self, code: int) -> bytes | None:
+        page = self.site_dir / f"{code}.html"
+        return page.read_bytes() if code in (404, 500) and page.is_file() else None
+
+    # -- in the full-build thread ---------------------------------------------------------------------------
+
+    def _refresh(self) -> None:
+        serial = 0
+        while True:
+            self.wake.wait()
+            self.wake.clear()
+            if self.stopping.wait(FULL_BUILD_DELAY):
+                return
+            if self.wake.is_set():
+                continue  # changed again: wait for quiet
+            serial += 1
+            with self.lock:
+                started = self.changes
+            site = self.folder / f"site-{serial}"
+            seconds, problem = self._full_build(site)
+            with self.lock:
+                current = problem is None and self.changes == started and not self.stopping.is_set()
+                if current:
+                    self.ready = (site, seconds)
+            if not current:
+                shutil.rmtree(site, ignore_errors=True)
+                if problem and self.changes == started and not self.stopping.is_set():
+                    self.say(f"full build of the preview failed, the last good build stays: {problem}")
+                continue
+            (self.trigger / "ready").write_text(str(serial), encoding="utf-8")
+
+    def _full_build(self, site: Path) -> tuple[float, str | None]:
+        spec = site.with_suffix(".json")
+        spec.write_text(
+            json.dumps({"config_file": str(self.config_file), "nav": self.nav, "site_url": self.serve_url}),
+            encoding="utf-8",
+        )
+        started = time.monotonic()
+        with self.lock:
+            if self.stopping.is_set():
+                return 0.0, None
+            child = self.child = subprocess.Popen(
+                [sys.executable, "-m", "playbookgen.preview_server", str(spec), str(site)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+        _, errors = child.communicate()
+        with self.lock:
+            self.child = None
+        spec.unlink(missing_ok=True)
+        if child.returncode == 0:
+            return time.monotonic() - started, None
+        if child.returncode < 0:  # stopped by a change or by Ctrl-C
+            return 0.0, None
+        lines = errors.decode(errors="replace").strip().splitlines()
+        said = [line for line in lines if line.startswith("ERROR: ")] or lines[-1:] or ["no message"]
+        return 0.0, said[-1].removeprefix("ERROR: ")
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return " ".join(text.split())
+
+
+def _full_build_main(spec_file: str, site_dir: str) -> int:
+    """The child process: one complete MkDocs build, as the preview's quick builds configure it."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    spec = json.loads(Path(spec_file).read_text(encoding="utf-8"))
+    overrides: dict[str, Any] = {"site_dir": site_dir}
+    if spec["nav"] is not None:
+        overrides["nav"] = spec["nav"]
+    try:
+        config = load_config(config_file=spec["config_file"], **overrides)
+        config.site_url = spec["site_url"]
+        config.plugins.on_startup(command="serve", dirty=False)
+        try:
+            build(config, serve_url=spec["site_url"], dirty=False)
+        finally:
+            config.plugins.on_shutdown()
+    except BaseException as exc:  # one line for the parent, no traceback
+        if isinstance(exc, KeyboardInterrupt):
+            return 130
+        print(_reason(exc), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_full_build_main(*sys.argv[1:3]))
