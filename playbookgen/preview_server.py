@@ -6,12 +6,15 @@
   page, lose or duplicate entries), the tags page is not rendered again, and a page taken out of the docs
   folder stays in the site.
 - Full: so after every change, once the docs folder has been quiet for FULL_BUILD_DELAY seconds, a complete
-  MkDocs build runs in a child process (on another core: quick builds go on meanwhile) into a fresh folder.
-  When it ends and nothing changed since it started, the server switches to that folder and the browsers
-  reload. A change during a full build stops it; the next one starts when the docs are quiet again.
+  MkDocs build runs in a child process (on another core: quick builds go on meanwhile) into a fresh folder,
+  and the server then switches to that folder and the browsers reload. Pages changed while it ran are
+  rendered again into it by a quick build right after the switch, so it is never older than what was
+  shown; a change never stops a running full build (steady editing would starve them), the next one
+  starts when the docs are quiet again.
 
-A page taken out of the docs folder is also deleted from the served site before the next quick build: a
-retro that the audience may no longer see must not stay reachable until the full build ends.
+A page taken out of the docs folder is deleted from the served site, and its entries from the served search
+index, before the next quick build: a retro the audience may no longer see must not stay reachable until
+a full build ends. (Its title stays on the tags page until then.)
 
 A build that fails (a broken mkdocs.yml) is reported in one line and the last good site stays served:
 MkDocs' own serve command prints a traceback and holds every request until the file is fixed.
@@ -31,7 +34,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from mkdocs.commands.build import build
@@ -66,9 +69,12 @@ class PreviewSite:
         self.server: LiveReloadServer | None = None
         self.use_directory_urls = True
         self.lock = threading.Lock()
-        self.changes = 0  # docs changes so far: a full build started before the last one is out of date
+        self.changes = 0  # docs changes so far, numbered
         self.removed: set[str] = set()  # docs paths taken out since the last quick build
-        self.ready: tuple[Path, float] | None = None  # a full build that holds the latest docs
+        self.removals: list[
+            tuple[int, set[str]]
+        ] = []  # (change, paths taken out) since the served full build
+        self.ready: _FullBuild | None = None  # a finished full build, not served yet
         self.retired: list[Path] = []  # sites no longer served (deleted at the next switch: a request may
         # still be reading one)
         self.serving = threading.Event()  # set once the first build is done and requests are answered
@@ -79,13 +85,12 @@ class PreviewSite:
 
     def changed(self, removed: Iterable[str] = ()) -> None:
         """The docs folder changed (the regenerator wrote or removed pages)."""
+        paths = set(removed)
         with self.lock:
             self.changes += 1
-            self.removed.update(removed)
-            self.ready = None
-            child = self.child
-        if child is not None:
-            child.terminate()
+            self.removed |= paths
+            if paths:
+                self.removals.append((self.changes, paths))
         self.wake.set()
 
     def serve(self) -> None:
@@ -142,30 +147,41 @@ class PreviewSite:
         if ready is None:
             self._quick_build(config)
             return
-        site, seconds = ready
         assert self.server is not None
         for old in self.retired:
             shutil.rmtree(old, ignore_errors=True)
         self.retired = [self.site_dir]
-        self.site_dir = site
-        self.server.root = str(site)  # read on every request
+        self.site_dir = ready.site
+        self.server.root = str(ready.site)  # read on every request
         log.info(
-            f"{FULL_BUILT} {seconds:.2f} seconds (full build: search, tags and removed pages are current)"
+            f"{FULL_BUILT} {ready.seconds:.2f} seconds (full build: search, tags and removed pages current)"
         )
+        with self.lock:
+            behind = self.changes != ready.changes
+            taken_out = set().union(*(paths for change, paths in self.removals if change > ready.changes))
+            self.removals = [(change, paths) for change, paths in self.removals if change > ready.changes]
+            self.removed |= taken_out
+        if behind:  # pages changed while it ran: render them again into it
+            self._quick_build(config, since=ready.started)
 
-    def _quick_build(self, config: MkDocsConfig | None, first: bool = False) -> None:
+    def _quick_build(
+        self, config: MkDocsConfig | None, first: bool = False, since: float | None = None
+    ) -> None:
+        """A dirty build; `since`: also every page whose Markdown changed since then (a wall-clock time)."""
         with self.lock:
             removed, self.removed = self.removed, set()
         try:
             config = config or self._config(self.site_dir)
             self.use_directory_urls = config.use_directory_urls
             self._delete_outputs(removed, config.docs_dir)
+            if since is not None:
+                self._delete_outputs(_changed_since(Path(config.docs_dir), since), config.docs_dir)
             # The search index of the last full build stays: a dirty build's would be wrong (see above).
             index = self.site_dir / "search" / "search_index.json"
             kept = None if first or not index.is_file() else index.read_bytes()
             build(config, serve_url=self.serve_url, dirty=True)
             if kept is not None:
-                index.write_bytes(kept)
+                index.write_bytes(self._without(kept, removed, config.docs_dir))
         except BaseException as exc:  # Abort is a SystemExit: nothing here may end or hang the preview
             if first or isinstance(exc, KeyboardInterrupt):
                 raise
@@ -174,10 +190,21 @@ class PreviewSite:
                 "last good build"
             )
 
-    def _delete_outputs(self, removed: set[str], docs_dir: str) -> None:
-        for relative in sorted(removed):
-            output = File(relative, docs_dir, str(self.site_dir), self.use_directory_urls).abs_dest_path
-            Path(output).unlink(missing_ok=True)
+    def _file(self, relative: str, docs_dir: str) -> File:
+        return File(relative, docs_dir, str(self.site_dir), self.use_directory_urls)
+
+    def _delete_outputs(self, paths: Iterable[str], docs_dir: str) -> None:
+        for relative in sorted(paths):
+            Path(self._file(relative, docs_dir).abs_dest_path).unlink(missing_ok=True)
+
+    def _without(self, index: bytes, removed: set[str], docs_dir: str) -> bytes:
+        """The search index without the entries of pages taken out of the docs folder."""
+        urls = {self._file(relative, docs_dir).url for relative in removed if relative.endswith(".md")}
+        if not urls:
+            return index
+        data = json.loads(index)
+        data["docs"] = [entry for entry in data["docs"] if entry["location"].partition("#")[0] not in urls]
+        return json.dumps(data, separators=(",", ":"), default=str).encode("utf-8")
 
     def _config(self, site_dir: Path) -> MkDocsConfig:
         overrides: dict[str, Any] = {"site_dir": str(site_dir), "dev_addr": f"{self.host}:{self.port}"}
@@ -205,19 +232,28 @@ class PreviewSite:
                 continue  # changed again: wait for quiet
             serial += 1
             with self.lock:
-                started = self.changes
+                changes = self.changes
+            started = time.time() - 1.0  # file times may lag the clock a little (coarse timestamps)
             site = self.folder / f"site-{serial}"
-            seconds, problem = self._full_build(site)
+            try:
+                seconds, problem = self._full_build(site)
+            except OSError as exc:  # cannot start a process or write its settings: quick builds go on
+                seconds, problem = 0.0, f"{exc.strerror or exc}"
             with self.lock:
-                current = problem is None and self.changes == started and not self.stopping.is_set()
-                if current:
-                    self.ready = (site, seconds)
-            if not current:
+                usable = problem is None and not self.stopping.is_set() and (site / "index.html").is_file()
+                if usable:
+                    unused, self.ready = self.ready, _FullBuild(site, seconds, changes, started)
+            if not usable:
                 shutil.rmtree(site, ignore_errors=True)
-                if problem and self.changes == started and not self.stopping.is_set():
+                if problem and not self.stopping.is_set():
                     self.say(f"full build of the preview failed, the last good build stays: {problem}")
                 continue
-            (self.trigger / "ready").write_text(str(serial), encoding="utf-8")
+            if unused is not None:  # finished before the server switched to it: this one is newer
+                shutil.rmtree(unused.site, ignore_errors=True)
+            try:
+                (self.trigger / "ready").write_text(str(serial), encoding="utf-8")
+            except OSError:  # the preview is stopping and its folder is gone
+                return
 
     def _full_build(self, site: Path) -> tuple[float, str | None]:
         spec = site.with_suffix(".json")
@@ -233,6 +269,7 @@ class PreviewSite:
                 [sys.executable, "-m", "playbookgen.preview_server", str(spec), str(site)],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
+                start_new_session=True,  # a terminal's Ctrl-C is for the preview, which stops the child
             )
         _, errors = child.communicate()
         with self.lock:
@@ -240,11 +277,29 @@ class PreviewSite:
         spec.unlink(missing_ok=True)
         if child.returncode == 0:
             return time.monotonic() - started, None
-        if child.returncode < 0:  # stopped by a change or by Ctrl-C
+        if child.returncode < 0 or self.stopping.is_set():  # stopped with the preview
             return 0.0, None
         lines = errors.decode(errors="replace").strip().splitlines()
         said = [line for line in lines if line.startswith("ERROR: ")] or lines[-1:] or ["no message"]
         return 0.0, said[-1].removeprefix("ERROR: ")
+
+
+class _FullBuild(NamedTuple):
+    site: Path
+    seconds: float
+    changes: int  # the docs changes it holds
+    started: float  # wall-clock time: pages changed since may be missing from it
+
+
+def _changed_since(docs_dir: Path, since: float) -> list[str]:
+    changed = []
+    for path in docs_dir.rglob("*"):
+        try:
+            if path.is_file() and path.stat().st_mtime >= since:
+                changed.append(path.relative_to(docs_dir).as_posix())
+        except OSError:
+            continue
+    return changed
 
 
 def _reason(exc: BaseException) -> str:

@@ -273,3 +273,28 @@ def test_serve_refuses_port_zero(tmp_path):
     )
     assert result.returncode == 2
     assert "0 is not in the range 1<=x<=65535" in result.stderr
+
+
+def test_a_page_taken_out_leaves_the_served_search_index_with_the_next_quick_build(tmp_path):
+    """Between full builds, the served search index is the last full build's, less the pages taken out."""
+    from playbookgen.preview_server import PreviewSite
+
+    site = PreviewSite(tmp_path / "mkdocs.yml", None, "127.0.0.1", 8000, print)
+    try:
+        index = {
+            "config": {"lang": ["en"]},
+            "docs": [
+                {"location": "retros/a/", "title": "A", "text": ""},
+                {"location": "retros/a/#l1", "title": "A1", "text": ""},
+                {"location": "retros/ab/", "title": "AB", "text": ""},
+                {"location": "", "title": "Home", "text": ""},
+            ],
+        }
+        kept = site._without(
+            json.dumps(index).encode(), {"retros/a.md", "exports/lessons.csv"}, str(tmp_path)
+        )
+        assert [entry["location"] for entry in json.loads(kept)["docs"]] == ["retros/ab/", ""]
+        assert site._without(b"unchanged", {"exports/lessons.csv"}, str(tmp_path)) == b"unchanged"
+    finally:
+        site.close()
+    assert not site.folder.exists()
