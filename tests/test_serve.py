@@ -59,27 +59,51 @@ def _wait_for(condition: Callable[[], bool], timeout: float, step: float = 0.1) 
     return None
 
 
-def test_serve_regenerates_on_edit_keeps_last_good_build_and_stops_on_ctrl_c(tmp_path):
-    root = copy_skeleton(tmp_path / "pb", with_retros=True)
-    retro = root / RETRO
-    original = retro.read_text(encoding="utf-8")
-    assert OLD_TITLE in original and "  outcome: lost\n" in original
+@contextlib.contextmanager
+def _serving(root: Path, log: Path, *options: str) -> Iterator[str]:
+    """A preview of `root` on a free port: yields its address; on leaving, Ctrl-C must stop it cleanly."""
     port = _free_port()
-    page = f"http://127.0.0.1:{port}/retros/2025-03-11-falcon/"
-    log = tmp_path / "serve.log"
+    base = f"http://127.0.0.1:{port}/"
     with log.open("wb") as out:
         server = subprocess.Popen(
-            [sys.executable, "-c", LAUNCH, "-C", str(root), "serve", "--port", str(port)],
+            [sys.executable, "-c", LAUNCH, "-C", str(root), "serve", "--port", str(port), *options],
             cwd=REPO,
             stdout=out,
             stderr=subprocess.STDOUT,
         )
     try:
-        up = _wait_for(lambda: _get(f"http://127.0.0.1:{port}/")[0] == 200, timeout=60, step=0.2)
+        up = _wait_for(lambda: _get(base)[0] == 200, timeout=60, step=0.2)
         assert up is not None, f"the server never answered:\n{log.read_text()}"
+        time.sleep(1.0)  # MkDocs' watcher takes its first snapshot of the docs folder after serving
+        yield base
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            code = server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+            code = None
+    output = log.read_text()
+    assert code == 0 and "Traceback" not in output and "serve: stopped" in output, output
+
+
+def _search_entries(base: str) -> list[dict[str, str]]:
+    status, body = _get(base + "search/search_index.json")
+    assert status == 200
+    return json.loads(body)["docs"]
+
+
+def test_serve_regenerates_on_edit_keeps_last_good_build_and_stops_on_ctrl_c(tmp_path):
+    root = copy_skeleton(tmp_path / "pb", with_retros=True)
+    retro = root / RETRO
+    original = retro.read_text(encoding="utf-8")
+    assert OLD_TITLE in original and "  outcome: lost\n" in original
+    log = tmp_path / "serve.log"
+    with _serving(root, log) as base:  # on leaving: Ctrl-C, exit 0, no traceback
+        page = base + "retros/2025-03-11-falcon/"
         status, html = _get(page)
         assert status == 200 and "Trade the POC for access to the economic buyer" in html
-        time.sleep(1.0)  # MkDocs' poller takes its first snapshot of the docs folder after serving
 
         retro.write_text(original.replace(OLD_TITLE, f"### L1 {NEW_TITLE}"), encoding="utf-8")
         latency = _wait_for(lambda: NEW_TITLE in _get(page)[1], timeout=20)
@@ -100,18 +124,6 @@ def test_serve_regenerates_on_edit_keeps_last_good_build_and_stops_on_ctrl_c(tmp
         time.sleep(1.5)  # long enough for MkDocs to have rebuilt, had anything been written
         status, html = _get(page)
         assert status == 200 and NEW_TITLE in html  # the last good build
-    finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            code = server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-            code = None
-    output = log.read_text()
-    assert code == 0, output
-    assert "Traceback" not in output, output
-    assert "serve: stopped" in output
 
 
 def test_serve_refuses_a_busy_port_before_building(tmp_path):
@@ -147,41 +159,6 @@ def test_serve_with_errors_at_start_lists_them_and_serves_nothing(tmp_path):
     assert result.returncode == 1
     assert f"{RETRO}:10: error: deal.outcome: unknown outcome 'lsot'" in result.stderr
     assert "nothing to serve yet" in result.stderr
-
-
-@contextlib.contextmanager
-def _serving(root: Path, log: Path, *options: str) -> Iterator[str]:
-    """A preview of `root` on a free port: yields its address; on leaving, Ctrl-C must stop it cleanly."""
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}/"
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-c", LAUNCH, "-C", str(root), "serve", "--port", str(port), *options],
-            cwd=REPO,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        up = _wait_for(lambda: _get(base)[0] == 200, timeout=60, step=0.2)
-        assert up is not None, f"the server never answered:\n{log.read_text()}"
-        time.sleep(1.0)  # MkDocs' watcher takes its first snapshot of the docs folder after serving
-        yield base
-    finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            code = server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-            code = None
-    output = log.read_text()
-    assert code == 0 and "Traceback" not in output and "serve: stopped" in output, output
-
-
-def _search_entries(base: str) -> list[dict[str, str]]:
-    status, body = _get(base + "search/search_index.json")
-    assert status == 200
-    return json.loads(body)["docs"]
 
 
 def test_a_retro_taken_from_the_audience_leaves_the_preview(tmp_path):
