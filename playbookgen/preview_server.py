@@ -26,7 +26,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -56,11 +58,16 @@ class PreviewSite:
         host: str,
         port: int,
         say: Callable[[str], None],
+        large_page_bytes: int = 64 * 1024,
     ) -> None:
         self.config_file = config_file
         self.nav = nav  # None: mkdocs.yml has its own; else the list the regenerator updates in place
         self.host, self.port = host, port
         self.say = say
+        self.large_page_bytes = large_page_bytes  # pages MkDocs takes seconds to render (a large playbook's
+        # stage, role and objection pages): caught up after a switch in a build of their own
+        self.behind: set[str] = set()  # large pages the served full build holds older than shown
+        self.holding_large = threading.Event()  # an edit's small pages are being built: large ones wait
         self.folder = Path(tempfile.mkdtemp(prefix="playbookgen-serve-"))
         self.site_dir = self.folder / "site-0"
         self.trigger = self.folder / "trigger"  # the server watches it: a full build is ready to serve
@@ -69,6 +76,7 @@ class PreviewSite:
         self.server: LiveReloadServer | None = None
         self.use_directory_urls = True
         self.lock = threading.Lock()
+        self.docs_lock = threading.Lock()  # the regenerator writes pages holding it; quick builds hold it
         self.changes = 0  # docs changes so far, numbered
         self.removed: set[str] = set()  # docs paths taken out since the last quick build
         self.removals: list[
@@ -162,33 +170,60 @@ class PreviewSite:
             self.removals = [(change, paths) for change, paths in self.removals if change > ready.changes]
             self.removed |= taken_out
         if behind:  # pages changed while it ran: render them again into it
-            self._quick_build(config, since=ready.started)
+            self._catch_up(config, ready.started)
 
-    def _quick_build(
-        self, config: MkDocsConfig | None, first: bool = False, since: float | None = None
-    ) -> None:
-        """A dirty build; `since`: also every page whose Markdown changed since then (a wall-clock time)."""
+    def _catch_up(self, config: MkDocsConfig | None, since: float) -> None:
+        """Render again into the site just switched to the pages changed since its build started: the small
+        ones now, the large ones in the next build (requests wait while a build runs: seconds for them)."""
+        try:
+            config = config or self._config(self.site_dir)
+        except BaseException as exc:
+            self._failed(exc)
+            return
+        small, large = [], []
+        for relative, size in _changed_since(Path(config.docs_dir), since):
+            (large if relative.endswith(".md") and size > self.large_page_bytes else small).append(relative)
+        self._delete_outputs(small, config.docs_dir)
+        now = time.time()
+        for relative in large:  # looks current to this dirty build; rendered by the next one
+            output = Path(self._file(relative, config.docs_dir).abs_dest_path)
+            if output.is_file():
+                os.utime(output, (now, now))
+        self._quick_build(config)
+        if large:
+            self.behind.update(large)
+            (self.trigger / "behind").write_text(str(now), encoding="utf-8")  # starts the next build
+
+    def _quick_build(self, config: MkDocsConfig | None, first: bool = False) -> None:
+        """A dirty build (MkDocs renders the pages whose Markdown is newer than their HTML)."""
         with self.lock:
             removed, self.removed = self.removed, set()
+        behind: set[str] = set()
+        if not self.holding_large.is_set():
+            behind, self.behind = self.behind, set()
         try:
             config = config or self._config(self.site_dir)
             self.use_directory_urls = config.use_directory_urls
-            self._delete_outputs(removed, config.docs_dir)
-            if since is not None:
-                self._delete_outputs(_changed_since(Path(config.docs_dir), since), config.docs_dir)
+            self._delete_outputs(removed | behind, config.docs_dir)
             # The search index of the last full build stays: a dirty build's would be wrong (see above).
             index = self.site_dir / "search" / "search_index.json"
             kept = None if first or not index.is_file() else index.read_bytes()
-            build(config, serve_url=self.serve_url, dirty=True)
+            with self.docs_lock:
+                build(config, serve_url=self.serve_url, dirty=True)
             if kept is not None:
                 index.write_bytes(self._without(kept, removed, config.docs_dir))
         except BaseException as exc:  # Abort is a SystemExit: nothing here may end or hang the preview
-            if first or isinstance(exc, KeyboardInterrupt):
+            if first:
                 raise
-            log.error(  # its wording ends serve.Builds' wait, as MkDocs' own message does
-                f"An error happened during the rebuild: {_reason(exc)}; the preview keeps showing the "
-                "last good build"
-            )
+            self._failed(exc)
+
+    def _failed(self, exc: BaseException) -> None:
+        if isinstance(exc, KeyboardInterrupt):
+            raise exc
+        log.error(  # its wording ends serve.Builds' wait, as MkDocs' own message does
+            f"An error happened during the rebuild: {_reason(exc)}; the preview keeps showing the last "
+            "good build"
+        )
 
     def _file(self, relative: str, docs_dir: str) -> File:
         return File(relative, docs_dir, str(self.site_dir), self.use_directory_urls)
@@ -291,14 +326,17 @@ class _FullBuild(NamedTuple):
     started: float  # wall-clock time: pages changed since may be missing from it
 
 
-def _changed_since(docs_dir: Path, since: float) -> list[str]:
+def _changed_since(docs_dir: Path, since: float) -> list[tuple[str, int]]:
+    """The docs files (with their sizes) modified since `since`: playbookgen writes every one of them, so
+    their times are its write times."""
     changed = []
     for path in docs_dir.rglob("*"):
         try:
-            if path.is_file() and path.stat().st_mtime >= since:
-                changed.append(path.relative_to(docs_dir).as_posix())
+            info = path.stat()
         except OSError:
             continue
+        if stat.S_ISREG(info.st_mode) and info.st_mtime >= since:
+            changed.append((path.relative_to(docs_dir).as_posix(), info.st_size))
     return changed
 
 

@@ -24,6 +24,7 @@ Registered as a command by cli.py (`cli.add_command(serve)`).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import socket
@@ -101,7 +102,8 @@ class Regenerator:
                     and self.site.serving.is_set()
                 ):
                     self._write_quick_pages_first(docs_dir, generated.files)
-                written = write_tree(docs_dir, generated.files)
+                with self._docs_lock():
+                    written = write_tree(docs_dir, generated.files)
                 rebuild_all = not first and (refresh_all or self.nav != generated.nav)
                 self.nav[:] = generated.nav  # in place: MkDocs' next rebuild reads this very list
                 if self.site is not None and (written.written or written.removed or rebuild_all):
@@ -121,6 +123,11 @@ class Regenerator:
             )
             return True
 
+    def _docs_lock(self) -> contextlib.AbstractContextManager[object]:
+        """Held while pages are written, and by MkDocs while it builds: a dirty build that saw a page
+        unchanged when it read the pages and changed when it renders them fails on it."""
+        return self.site.docs_lock if self.site is not None else contextlib.nullcontext()
+
     def _write_quick_pages_first(self, docs_dir: Path, files: dict[str, bytes]) -> None:
         """Write every change except to the large pages; return when MkDocs has rebuilt and shown it."""
         assert self.builds is not None
@@ -136,14 +143,22 @@ class Regenerator:
         if not held:
             return
         before = self.builds.started
-        written = write_tree(docs_dir, quick)
-        if not (written.written or written.removed):
-            return
-        if self.site is not None:
-            self.site.changed(written.removed)
-        _say(f"{len(written.written)} page(s) written first, {held} large page(s) after MkDocs shows them")
-        self.builds.wait_for_one_after(before, timeout=20.0)
-        time.sleep(0.5)  # let the reloading browsers fetch the page before the next, longer rebuild
+        holding = self.site.holding_large if self.site is not None else threading.Event()
+        holding.set()  # this quick build is for the edited pages alone: large pages wait for the next
+        try:
+            with self._docs_lock():
+                written = write_tree(docs_dir, quick)
+            if not (written.written or written.removed):
+                return
+            if self.site is not None:
+                self.site.changed(written.removed)
+            _say(
+                f"{len(written.written)} page(s) written first, {held} large page(s) after MkDocs shows them"
+            )
+            self.builds.wait_for_one_after(before, timeout=20.0)
+            time.sleep(0.5)  # let the reloading browsers fetch the page before the next, longer rebuild
+        finally:
+            holding.clear()
 
 
 class Builds:
@@ -401,7 +416,7 @@ def _serve(root: Path, audience: str | None, host: str, port: int, strict: bool)
                 f"warning: mkdocs.yml does not list the '{PLUGIN}' plugin, so raw HTML in retros is NOT "
                 f"sanitised in this preview; add '- {PLUGIN}' under plugins: (playbookgen build adds it)"
             )
-        site = PreviewSite(layout.mkdocs_yml, None if own_nav else nav, host, port, _say)
+        site = PreviewSite(layout.mkdocs_yml, None if own_nav else nav, host, port, _say, QUICK_PAGE_BYTES)
         regenerator.builds = builds
         regenerator.site = site
         watcher = Watcher(layout, regenerator.run)
