@@ -8,9 +8,12 @@
 - Full: so after every change, once the docs folder has been quiet for FULL_BUILD_DELAY seconds, a complete
   MkDocs build runs in a child process (on another core: quick builds go on meanwhile) into a fresh folder,
   and the server then switches to that folder and the browsers reload. Pages changed while it ran are
-  rendered again into it by a quick build right after the switch, so it is never older than what was
-  shown; a change never stops a running full build (steady editing would starve them), the next one
-  starts when the docs are quiet again.
+  rendered again into it right after the switch (the large ones in the build after, so that the switch
+  stays quick), so it is not older than what was shown; a change never stops a running full build
+  (steady editing would starve them), the next one starts when the docs are quiet again.
+
+Pages are written into the docs folder only between quick builds (`docs_lock`): a dirty build that found a
+page unchanged when it read the pages and changed when it renders them fails on it.
 
 A page taken out of the docs folder is deleted from the served site, and its entries from the served search
 index, before the next quick build: a retro the audience may no longer see must not stay reachable until
@@ -79,9 +82,8 @@ class PreviewSite:
         self.docs_lock = threading.Lock()  # the regenerator writes pages holding it; quick builds hold it
         self.changes = 0  # docs changes so far, numbered
         self.removed: set[str] = set()  # docs paths taken out since the last quick build
-        self.removals: list[
-            tuple[int, set[str]]
-        ] = []  # (change, paths taken out) since the served full build
+        # (change number, paths taken out) since the change the served full build holds
+        self.removals: list[tuple[int, set[str]]] = []
         self.ready: _FullBuild | None = None  # a finished full build, not served yet
         self.retired: list[Path] = []  # sites no longer served (deleted at the next switch: a request may
         # still be reading one)

@@ -130,7 +130,7 @@ class Regenerator:
 
     def _write_quick_pages_first(self, docs_dir: Path, files: dict[str, bytes]) -> None:
         """Write every change except to the large pages; return when MkDocs has rebuilt and shown it."""
-        assert self.builds is not None
+        assert self.builds is not None and self.site is not None
         quick = dict(files)
         held = 0
         for relative, content in files.items():
@@ -143,22 +143,20 @@ class Regenerator:
         if not held:
             return
         before = self.builds.started
-        holding = self.site.holding_large if self.site is not None else threading.Event()
-        holding.set()  # this quick build is for the edited pages alone: large pages wait for the next
+        self.site.holding_large.set()  # this quick build is for the edited pages alone: large ones wait
         try:
             with self._docs_lock():
                 written = write_tree(docs_dir, quick)
             if not (written.written or written.removed):
                 return
-            if self.site is not None:
-                self.site.changed(written.removed)
+            self.site.changed(written.removed)
             _say(
                 f"{len(written.written)} page(s) written first, {held} large page(s) after MkDocs shows them"
             )
             self.builds.wait_for_one_after(before, timeout=20.0)
             time.sleep(0.5)  # let the reloading browsers fetch the page before the next, longer rebuild
         finally:
-            holding.clear()
+            self.site.holding_large.clear()
 
 
 class Builds:
