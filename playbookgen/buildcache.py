@@ -138,9 +138,7 @@ def load(layout: Layout, docs_dir: Path, key: str) -> dict[str, Any] | None:
         document = json.loads((docs_dir / CACHE_FILE).read_text(encoding="utf-8"))
         if document.get("fingerprint") != key or document.get("docs_dir") != place(layout, docs_dir):
             return None
-        found: dict[str, list[int]] = {}
-        _stamps(os.fspath(docs_dir), "", found)
-        if found != document["stamps"]:
+        if file_stamps(docs_dir) != document["stamps"]:
             return None
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
@@ -151,9 +149,16 @@ def load(layout: Layout, docs_dir: Path, key: str) -> dict[str, Any] | None:
     return document
 
 
+def file_stamps(folder: Path) -> dict[str, list[int]]:
+    """[size, mtime_ns] of every file below `folder` by relative posix path, leaving out dot-files and
+    dot-folders (the cache, publish's marker; MkDocs does not publish them either); [-1, -1] for anything
+    that is not a regular file (a symlink is not a file playbookgen writes)."""
+    found: dict[str, list[int]] = {}
+    _stamps(os.fspath(folder), "", found)
+    return found
+
+
 def _stamps(folder: str, prefix: str, found: dict[str, list[int]]) -> None:
-    """[size, mtime_ns] of every file below `folder`, leaving out dot-files and dot-folders (the cache,
-    publish's marker; MkDocs does not publish them either). A symlink is not a file playbookgen writes."""
     with os.scandir(folder) as entries:
         for entry in entries:
             if entry.name.startswith("."):

@@ -31,7 +31,6 @@ import json
 import logging
 import os
 import shutil
-import stat
 import subprocess
 import sys
 import tempfile
@@ -47,6 +46,8 @@ from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.livereload import LiveReloadServer, _serve_url
 from mkdocs.structure.files import File
+
+from playbookgen.buildcache import file_stamps
 
 log = logging.getLogger("mkdocs.playbookgen")  # under "mkdocs": serve.py's log handler prints it
 FULL_BUILD_DELAY = 1.5  # seconds of quiet in the docs folder before a full build starts
@@ -331,15 +332,8 @@ class _FullBuild(NamedTuple):
 def _changed_since(docs_dir: Path, since: float) -> list[tuple[str, int]]:
     """The docs files (with their sizes) modified since `since`: playbookgen writes every one of them, so
     their times are its write times."""
-    changed = []
-    for path in docs_dir.rglob("*"):
-        try:
-            info = path.stat()
-        except OSError:
-            continue
-        if stat.S_ISREG(info.st_mode) and info.st_mtime >= since:
-            changed.append((path.relative_to(docs_dir).as_posix(), info.st_size))
-    return changed
+    since_ns = int(since * 1e9)
+    return [(path, size) for path, (size, mtime) in file_stamps(docs_dir).items() if mtime >= since_ns]
 
 
 def _reason(exc: BaseException) -> str:
