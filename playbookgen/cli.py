@@ -137,9 +137,12 @@ def _generate_and_write(
 ) -> Generated:
     # Only when something changed: the pipeline is the expensive part (and publish imports tempfile).
     from playbookgen import pipeline
-    from playbookgen.publish import PublishError, discard, replace_file, write_tree
+    from playbookgen.publish import PublishError, discard, replace_file, template_code_cache, write_tree
+    from playbookgen.render import code_cache_key
 
-    generated = pipeline.generate(root, audience, keep_going, day)
+    generated = pipeline.generate(
+        root, audience, keep_going, day, code_cache=template_code_cache(code_cache_key())
+    )
     checked = generated.checked
     layout = checked.layout
     skipped = checked.skipped() if keep_going else []

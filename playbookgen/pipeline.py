@@ -6,6 +6,8 @@ import hashlib
 from datetime import date
 from pathlib import Path
 
+from jinja2 import BytecodeCache
+
 from playbookgen import exports
 from playbookgen.audience import for_audience
 from playbookgen.clock import today
@@ -87,11 +89,13 @@ def generate(
     keep_going: bool = False,
     day: date | None = None,
     cache: RetroCache | None = None,
+    code_cache: BytecodeCache | None = None,
 ) -> Generated:
     """Check, then render every page for one audience.
 
     Nothing is rendered when there is any error, unless `keep_going` is set: then retros with errors are
-    left out (see Checked.skipped) and only problems outside retros/ stop the run.
+    left out (see Checked.skipped) and only problems outside retros/ stop the run. `code_cache` keeps the
+    compiled templates between runs (see publish.template_code_cache).
     """
     checked = check(root, cache)
     skipped = set(checked.skipped()) if keep_going else set()
@@ -109,7 +113,9 @@ def generate(
     # The downloads first: their transient rows then never coexist with every rendered page (peak memory).
     files = _downloads(playbook, evidence, view.audience, site_url)
     try:
-        files.update(render_pages(playbook, checked.layout.templates, view.audience, day, evidence))
+        files.update(
+            render_pages(playbook, checked.layout.templates, view.audience, day, evidence, code_cache)
+        )
     except TemplateProblem as problem:
         label = checked.layout.template_label(problem.template)
         checked.diagnostics.error(label, problem.line, None, problem.message, "template")

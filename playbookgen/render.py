@@ -6,6 +6,7 @@ A template in the playbook's templates/ wins over the packaged default of the sa
 from __future__ import annotations
 
 import functools
+import hashlib
 import html
 import json
 import posixpath
@@ -14,7 +15,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from jinja2 import (
+    BytecodeCache,
     Environment,
     FileSystemLoader,
     StrictUndefined,
@@ -48,14 +51,18 @@ SECTIONS = (
 )
 
 
-def environment(templates: list[Path]) -> Environment:
+_OPTIONS: dict[str, Any] = {
+    "undefined": StrictUndefined,
+    "keep_trailing_newline": True,
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+    "autoescape": False,  # the output is Markdown; MkDocs escapes when it renders HTML
+}
+
+
+def environment(templates: list[Path], code_cache: BytecodeCache | None = None) -> Environment:
     env = Environment(
-        loader=FileSystemLoader([str(folder) for folder in templates]),
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,  # the output is Markdown; MkDocs escapes when it renders HTML
+        loader=FileSystemLoader([str(folder) for folder in templates]), bytecode_cache=code_cache, **_OPTIONS
     )
     env.context_class = PlaybookContext
     env.filters["by_title"] = _by_title
@@ -64,19 +71,31 @@ def environment(templates: list[Path]) -> Environment:
     return env
 
 
+def code_cache_key() -> str:
+    """What compiled template code depends on besides the template's own source (which Jinja checks):
+    the Jinja version and the environment's options. Names the entries of a template code cache, so that
+    an upgrade or a changed option never runs code compiled for another."""
+    from playbookgen import __version__
+
+    options = sorted((name, getattr(value, "__name__", value)) for name, value in _OPTIONS.items())
+    return hashlib.sha256(repr((jinja2.__version__, __version__, options)).encode()).hexdigest()[:16]
+
+
 def render_pages(
     playbook: Playbook,
     templates: list[Path],
     audience: str = "team",
     today: date | None = None,
     evidence: Evidence | None = None,
+    code_cache: BytecodeCache | None = None,
 ) -> dict[str, bytes]:
     """Every generated page as {path in docs dir: UTF-8 Markdown}, for the given audience.
 
     `today` dates freshness and overdue actions (default: the newest retro's date, for stable output);
-    `evidence` is computed from the playbook unless the caller already has it.
+    `evidence` is computed from the playbook unless the caller already has it; `code_cache` keeps compiled
+    templates between runs (the caller's: this module writes nothing).
     """
-    env = environment(templates)
+    env = environment(templates, code_cache)
     taxonomy = playbook.taxonomy
     today = (
         evidence.today

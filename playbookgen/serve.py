@@ -41,7 +41,8 @@ import click
 from playbookgen import pipeline, report
 from playbookgen.diagnostics import summary
 from playbookgen.layout import Layout, SettingsError
-from playbookgen.publish import PublishError, write_tree
+from playbookgen.publish import PublishError, template_code_cache, write_tree
+from playbookgen.render import code_cache_key
 from playbookgen.results import AUDIENCES
 
 if TYPE_CHECKING:
@@ -72,12 +73,15 @@ class Regenerator:
         self.builds: Builds | None = None  # set once MkDocs serves: then large pages are written last
         self.site: PreviewSite | None = None  # told of every change to the docs folder
         self.retro_cache = pipeline.RetroCache()  # unchanged retros are not parsed and validated again
+        self.code_cache = template_code_cache(code_cache_key())  # unchanged templates are not compiled again
 
     def run(self, refresh_all: bool = False) -> bool:
         """One regeneration; True when the docs folder now holds the current sources' pages."""
         with self.lock:
             started = time.monotonic()
-            generated = pipeline.generate(self.root, self.audience, cache=self.retro_cache)
+            generated = pipeline.generate(
+                self.root, self.audience, cache=self.retro_cache, code_cache=self.code_cache
+            )
             took = time.monotonic() - started
             diagnostics = generated.checked.diagnostics
             for line in report.as_text(diagnostics.sorted()):

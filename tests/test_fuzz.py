@@ -87,7 +87,8 @@ _original_environment = render.environment
 _environment_for = functools.lru_cache(maxsize=4)(lambda folders: _original_environment(list(folders)))
 
 
-def _cached_environment(templates: list[Path]):
+def _cached_environment(templates: list[Path], code_cache: object = None):
+    assert code_cache is None  # the in-memory path never passes a template code cache
     return _environment_for(tuple(templates))
 
 
