@@ -31,6 +31,7 @@ import json
 import logging
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -49,8 +50,15 @@ from mkdocs.structure.files import File
 
 from playbookgen.buildcache import file_stamps
 
+try:
+    import fcntl
+except ImportError:  # Windows: no flock, so abandoned folders are not looked for
+    fcntl = None  # type: ignore[assignment]
+
 log = logging.getLogger("mkdocs.playbookgen")  # under "mkdocs": serve.py's log handler prints it
 FULL_BUILD_DELAY = 1.5  # seconds of quiet in the docs folder before a full build starts
+FOLDER_PREFIX = "playbookgen-serve-"  # the preview's temporary folder, in the system's temporary folder
+OWNED = "owned"  # made once the preview holds the folder's lock
 FULL_BUILT = "Documentation built in"  # serve.Builds counts a build as ended on this (MkDocs' own words)
 
 
@@ -72,7 +80,7 @@ class PreviewSite:
         # stage, role and objection pages): caught up after a switch in a build of their own
         self.behind: set[str] = set()  # large pages the served full build holds older than shown
         self.holding_large = threading.Event()  # an edit's small pages are being built: large ones wait
-        self.folder = Path(tempfile.mkdtemp(prefix="playbookgen-serve-"))
+        self.folder, self._ownership = _own_folder()
         self.site_dir = self.folder / "site-0"
         self.trigger = self.folder / "trigger"  # the server watches it: a full build is ready to serve
         self.trigger.mkdir()
@@ -106,20 +114,24 @@ class PreviewSite:
 
     def serve(self) -> None:
         """Build the site, then serve it until Ctrl-C. Raises MkDocs' errors if the first build fails."""
-        config = self._config(self.site_dir)
-        config.plugins.on_startup(command="serve", dirty=True)
-        mount_path = urlsplit(config.site_url or "/").path
-        self.serve_url = _serve_url(self.host, self.port, mount_path)
-        config.site_url = self.serve_url
-        server = self.server = LiveReloadServer(
-            builder=self._build,
-            host=self.host,
-            port=self.port,
-            root=str(self.site_dir),
-            mount_path=mount_path,
-        )
-        server.error_handler = self._error_page
         try:
+            config = self._config(self.site_dir)
+            config.plugins.on_startup(command="serve", dirty=True)
+        except BaseException:
+            self.close()  # the folder goes at once, not with the next preview's start
+            raise
+        try:
+            mount_path = urlsplit(config.site_url or "/").path
+            self.serve_url = _serve_url(self.host, self.port, mount_path)
+            config.site_url = self.serve_url
+            server = self.server = LiveReloadServer(
+                builder=self._build,
+                host=self.host,
+                port=self.port,
+                root=str(self.site_dir),
+                mount_path=mount_path,
+            )
+            server.error_handler = self._error_page
             self._quick_build(config, first=True)
             server.watch(config.docs_dir)
             server.watch(str(self.trigger))
@@ -148,6 +160,9 @@ class PreviewSite:
         if self.refresher.is_alive():
             self.refresher.join(timeout=5)
         shutil.rmtree(self.folder, ignore_errors=True)
+        if self._ownership is not None:
+            os.close(self._ownership)  # after the removal: until then, no other preview may take the folder
+            self._ownership = None
 
     # -- in the server's build thread ----------------------------------------------------------------------
 
@@ -296,7 +311,14 @@ class PreviewSite:
     def _full_build(self, site: Path) -> tuple[float, str | None]:
         spec = site.with_suffix(".json")
         spec.write_text(
-            json.dumps({"config_file": str(self.config_file), "nav": self.nav, "site_url": self.serve_url}),
+            json.dumps(
+                {
+                    "config_file": str(self.config_file),
+                    "nav": self.nav,
+                    "site_url": self.serve_url,
+                    "preview": os.getpid(),
+                }
+            ),
             encoding="utf-8",
         )
         started = time.monotonic()
@@ -341,10 +363,60 @@ def _reason(exc: BaseException) -> str:
     return " ".join(text.split())
 
 
+def _own_folder() -> tuple[Path, int | None]:
+    """A fresh temporary folder for the preview, and a descriptor that holds a lock on it while this process
+    lives (None where there is no flock). Folders of previews that ended without removing theirs (kill -9,
+    a crash, a power cut) are removed first: their lock is free."""
+    base = Path(tempfile.gettempdir())
+    if fcntl is not None:
+        for folder in sorted(base.glob(f"{FOLDER_PREFIX}*")):
+            _remove_if_abandoned(folder)
+    folder = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX))
+    if fcntl is None:
+        return folder, None
+    handle = os.open(folder, os.O_RDONLY)
+    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a folder only this process knows: never busy
+    (folder / OWNED).touch()  # only now: a folder with this file and a free lock is abandoned
+    return folder, handle
+
+
+def _remove_if_abandoned(folder: Path) -> None:
+    """Remove a preview's folder whose preview is gone (its lock is free); leave anything else alone."""
+    assert fcntl is not None
+    try:
+        info = os.lstat(folder)
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or not (folder / OWNED).is_file():
+            return  # not a folder a preview of this user finished setting up (or another user's)
+        handle = os.open(folder, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:  # held: that preview is running
+        os.close(handle)
+        return
+    try:
+        shutil.rmtree(folder, ignore_errors=True)
+    finally:
+        os.close(handle)
+
+
+def _stop_when_orphaned(preview: int, folder: Path) -> None:
+    """In the child: end soon after the preview does. A preview stopped by kill -9 (or a crash) cannot stop
+    its full build or remove its folder, so the child does both rather than build a site nobody serves."""
+    while os.getppid() == preview:
+        time.sleep(0.5)
+    shutil.rmtree(folder, ignore_errors=True)
+    os._exit(1)
+
+
 def _full_build_main(spec_file: str, site_dir: str) -> int:
     """The child process: one complete MkDocs build, as the preview's quick builds configure it."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     spec = json.loads(Path(spec_file).read_text(encoding="utf-8"))
+    threading.Thread(
+        target=_stop_when_orphaned, args=(spec["preview"], Path(site_dir).parent), daemon=True
+    ).start()
     overrides: dict[str, Any] = {"site_dir": site_dir}
     if spec["nav"] is not None:
         overrides["nav"] = spec["nav"]

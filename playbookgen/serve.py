@@ -323,7 +323,8 @@ def _mkdocs_logging(builds: Builds) -> Iterator[None]:
 
 @contextmanager
 def _sigterm_as_interrupt() -> Iterator[None]:
-    """`kill` stops the preview as cleanly as Ctrl-C does."""
+    """`kill`, or closing the terminal (SIGHUP), stops the preview as cleanly as Ctrl-C does: the full
+    build is stopped and the temporary site removed."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -331,11 +332,13 @@ def _sigterm_as_interrupt() -> Iterator[None]:
     def interrupt(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, interrupt)
+    names = [name for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]  # no SIGHUP on Windows
+    previous = {name: signal.signal(getattr(signal, name), interrupt) for name in names}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for name, handler in previous.items():
+            signal.signal(getattr(signal, name), handler)
 
 
 def _port_problem(host: str, port: int) -> str | None:

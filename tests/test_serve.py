@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -59,18 +60,25 @@ def _wait_for(condition: Callable[[], bool], timeout: float, step: float = 0.1) 
     return None
 
 
-@contextlib.contextmanager
-def _serving(root: Path, log: Path, *options: str) -> Iterator[str]:
-    """A preview of `root` on a free port: yields its address; on leaving, Ctrl-C must stop it cleanly."""
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}/"
+def _start(root: Path, log: Path, port: int, *options: str, temp: Path | None = None) -> subprocess.Popen:
+    """`playbookgen serve` in a process of its own (with its own temporary folder when `temp` is given)."""
+    env = {**os.environ, "TMPDIR": str(temp)} if temp is not None else None
     with log.open("wb") as out:
-        server = subprocess.Popen(
+        return subprocess.Popen(
             [sys.executable, "-c", LAUNCH, "-C", str(root), "serve", "--port", str(port), *options],
             cwd=REPO,
             stdout=out,
             stderr=subprocess.STDOUT,
+            env=env,
         )
+
+
+@contextlib.contextmanager
+def _serving(root: Path, log: Path, *options: str, temp: Path | None = None) -> Iterator[str]:
+    """A preview of `root` on a free port: yields its address; on leaving, Ctrl-C must stop it cleanly."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}/"
+    server = _start(root, log, port, *options, temp=temp)
     try:
         up = _wait_for(lambda: _get(base)[0] == 200, timeout=60, step=0.2)
         assert up is not None, f"the server never answered:\n{log.read_text()}"
@@ -275,3 +283,91 @@ def test_a_page_taken_out_leaves_the_served_search_index_with_the_next_quick_bui
     finally:
         site.close()
     assert not site.folder.exists()
+
+
+def _processes() -> dict[int, tuple[int, str, str]]:
+    """Every process: pid -> (parent pid, state, command line), from /proc."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            found[int(entry.name)] = (int(fields[1]), fields[0], command)
+    return found
+
+
+def _full_builds_of(preview: int) -> list[int]:
+    return [
+        pid
+        for pid, (parent, state, command) in _processes().items()
+        if parent == preview and state != "Z" and "playbookgen.preview_server" in command
+    ]
+
+
+def _running(pid: int) -> bool:
+    process = _processes().get(pid)
+    return process is not None and process[1] != "Z"  # a zombie has ended; only its parent may reap it
+
+
+def _preview_folders(temp: Path) -> list[Path]:
+    return sorted(temp.glob("playbookgen-serve-*"))
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the full build's process in /proc")
+def test_a_killed_preview_stops_its_full_build_and_leaves_no_folder(tmp_path):
+    """kill -9 cannot be caught: the full build ran on, building a site nobody would serve, and the
+    preview's folder (up to 200 MB at 1,000 retros) stayed in the temporary folder."""
+    root = copy_skeleton(tmp_path / "pb", with_retros=True)
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    port = _free_port()
+    server = _start(root, tmp_path / "serve.log", port, temp=temp)
+    try:
+        assert _wait_for(lambda: _get(f"http://127.0.0.1:{port}/")[0] == 200, timeout=60, step=0.2)
+        time.sleep(1.0)
+        retro = root / RETRO
+        retro.write_text(retro.read_text(encoding="utf-8").replace(OLD_TITLE, f"### L1 {NEW_TITLE}"), "utf-8")
+        assert _wait_for(lambda: _full_builds_of(server.pid), timeout=30, step=0.02) is not None
+        child = _full_builds_of(server.pid)[0]
+        assert len(_preview_folders(temp)) == 1
+    finally:
+        server.kill()
+        server.wait()
+    assert _wait_for(lambda: not _running(child), timeout=10) is not None, "the full build ran on"
+    assert _wait_for(lambda: not _preview_folders(temp), timeout=5) is not None, _preview_folders(temp)
+
+
+def test_a_new_preview_removes_a_killed_ones_folder_and_a_hang_up_stops_it_cleanly(tmp_path):
+    root = copy_skeleton(tmp_path / "pb", with_retros=True)
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    port = _free_port()
+    killed = _start(root, tmp_path / "killed.log", port, temp=temp)
+    try:
+        assert _wait_for(lambda: _get(f"http://127.0.0.1:{port}/")[0] == 200, timeout=60, step=0.2)
+    finally:
+        killed.kill()
+        killed.wait()
+    left = _preview_folders(temp)
+    assert len(left) == 1  # what kill -9 leaves when no full build runs
+
+    port = _free_port()
+    log = tmp_path / "serve.log"
+    server = _start(root, log, port, temp=temp)
+    try:
+        assert _wait_for(lambda: _get(f"http://127.0.0.1:{port}/")[0] == 200, timeout=60, step=0.2)
+        folders = _preview_folders(temp)
+        assert left[0] not in folders and len(folders) == 1
+    finally:
+        server.send_signal(signal.SIGHUP)  # the terminal was closed
+        try:
+            code = server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            code = server.wait()
+    output = log.read_text()
+    assert code == 0 and "serve: stopped" in output and "Traceback" not in output, output
+    assert not _preview_folders(temp)
