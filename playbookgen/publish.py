@@ -13,6 +13,7 @@ import contextlib
 import functools
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -222,13 +223,24 @@ class _TemplateCodeCache(FileSystemBytecodeCache):
 def template_code_cache(key: str) -> FileSystemBytecodeCache | None:
     """Compiled templates kept between runs, as Python keeps __pycache__: compiling the templates costs
     about 0.08 s a run. In $XDG_CACHE_HOME/playbookgen/templates (default ~/.cache/...); None when that
-    folder cannot be made. Jinja checks each entry against the template's source; `key` (see
-    render.code_cache_key) names the entries after the Jinja version and options they were compiled for."""
+    folder cannot be made, or is not this user's alone (its code is run). Jinja checks each entry against
+    the template's source; `key` (see render.code_cache_key) names the entries after the code they were
+    compiled for, and entries under another key are removed (an upgrade, an edit of playbookgen)."""
     base = os.environ.get("XDG_CACHE_HOME", "")
     try:
         home = Path(base) if os.path.isabs(base) else Path.home() / ".cache"
         folder = home / "playbookgen" / "templates"
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = os.lstat(folder)
+        if not stat.S_ISDIR(info.st_mode) or (
+            hasattr(os, "getuid") and (info.st_uid != os.getuid() or info.st_mode & 0o022)
+        ):
+            return None
+        stale = [n for n in os.listdir(folder) if not n.startswith(f"{key}-") or n.endswith(".tmp")]
     except (OSError, RuntimeError):  # no home folder, a read-only one, or a file in the way
         return None
+    for name in stale:
+        with contextlib.suppress(OSError):
+            os.unlink(folder / name)  # another key's entry, or a write a killed run left (or one under way:
+            # Jinja then skips writing that entry)
     return _TemplateCodeCache(str(folder), f"{key}-%s.cache")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import jinja2
 import pytest
 from click.testing import CliRunner
@@ -110,3 +112,36 @@ def test_a_damaged_or_impossible_template_cache_only_costs_time(
     assert {k: v for k, v in written.items() if k.endswith(".md")} == {
         k: v for k, v in without.items() if k.endswith(".md")
     }
+
+
+def test_an_edit_of_playbookgens_code_names_new_entries_and_drops_the_old(tmp_path, monkeypatch):
+    """How a filter is called is compiled into a template: code compiled before an edit of playbookgen
+    (the version number does not change) failed with "missing 1 required positional argument"."""
+    from playbookgen import render
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    package = Path(render.__file__).parent
+    copy = tmp_path / "playbookgen"
+    copy.mkdir()
+    for source in package.glob("*.py"):
+        (copy / source.name).write_bytes(source.read_bytes())
+    monkeypatch.setattr(render, "__file__", str(copy / "render.py"))
+    before = render.code_cache_key()
+    assert render.code_cache_key() == before
+    folder = tmp_path / "cache/playbookgen/templates"
+    assert template_code_cache(before) is not None
+    (folder / f"{before}-entry.cache").write_bytes(b"compiled")
+    (folder / f"{before}-entry.cache1234.tmp").write_bytes(b"half written by a killed run")
+
+    (copy / "render.py").write_text((copy / "render.py").read_text() + "\n# an edit\n")
+    after = render.code_cache_key()
+    assert after != before
+    assert template_code_cache(after) is not None
+    assert list(folder.iterdir()) == []  # the old key's entries and the leftover are gone
+
+
+def test_a_cache_folder_others_may_write_is_not_used(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert template_code_cache("k") is not None
+    (tmp_path / "cache/playbookgen/templates").chmod(0o777)
+    assert template_code_cache("k") is None
