@@ -27,6 +27,8 @@ This replaces `mkdocs.commands.serve.serve`, whose loop it follows (MkDocs 1.6);
 
 from __future__ import annotations
 
+import _thread
+import contextlib
 import json
 import logging
 import os
@@ -159,7 +161,7 @@ class PreviewSite:
             child.kill()
         if self.refresher.is_alive():
             self.refresher.join(timeout=5)
-        shutil.rmtree(self.folder, ignore_errors=True)
+        _remove_folder(self.folder)
         if self._ownership is not None:
             os.close(self._ownership)  # after the removal: until then, no other preview may take the folder
             self._ownership = None
@@ -316,7 +318,6 @@ class PreviewSite:
                     "config_file": str(self.config_file),
                     "nav": self.nav,
                     "site_url": self.serve_url,
-                    "preview": os.getpid(),
                 }
             ),
             encoding="utf-8",
@@ -327,18 +328,25 @@ class PreviewSite:
                 return 0.0, None
             child = self.child = subprocess.Popen(
                 [sys.executable, "-m", "playbookgen.preview_server", str(spec), str(site)],
+                stdin=subprocess.PIPE,  # kept open while the preview lives: the child ends at its end
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
                 start_new_session=True,  # a terminal's Ctrl-C is for the preview, which stops the child
             )
-        _, errors = child.communicate()
+        assert child.stdin is not None and child.stderr is not None
+        errors = child.stderr.read()
+        child.wait()
+        child.stdin.close()
+        child.stderr.close()
         with self.lock:
             self.child = None
         spec.unlink(missing_ok=True)
         if child.returncode == 0:
             return time.monotonic() - started, None
-        if child.returncode < 0 or self.stopping.is_set():  # stopped with the preview
+        if self.stopping.is_set():  # stopped with the preview
             return 0.0, None
+        if child.returncode < 0:  # killed from outside (the kernel's out-of-memory killer, a user)
+            return 0.0, f"the build process was ended by signal {-child.returncode}"
         lines = errors.decode(errors="replace").strip().splitlines()
         said = [line for line in lines if line.startswith("ERROR: ")] or lines[-1:] or ["no message"]
         return 0.0, said[-1].removeprefix("ERROR: ")
@@ -364,24 +372,40 @@ def _reason(exc: BaseException) -> str:
 
 
 def _own_folder() -> tuple[Path, int | None]:
-    """A fresh temporary folder for the preview, and a descriptor that holds a lock on it while this process
-    lives (None where there is no flock). Folders of previews that ended without removing theirs (kill -9,
-    a crash, a power cut) are removed first: their lock is free."""
+    """A fresh temporary folder for the preview, and a descriptor holding a shared lock on it while this
+    process lives (None where flock is missing or fails, as it may on NFS). Folders of previews that ended
+    without removing theirs (kill -9, a crash, a power cut) are removed first: nothing holds their lock."""
     base = Path(tempfile.gettempdir())
     if fcntl is not None:
         for folder in sorted(base.glob(f"{FOLDER_PREFIX}*")):
             _remove_if_abandoned(folder)
     folder = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX))
-    if fcntl is None:
-        return folder, None
-    handle = os.open(folder, os.O_RDONLY)
-    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a folder only this process knows: never busy
-    (folder / OWNED).touch()  # only now: a folder with this file and a free lock is abandoned
+    handle = _hold(folder)
+    if handle is not None:
+        with contextlib.suppress(OSError):
+            (folder / OWNED).touch()  # only now: a folder with this file and a free lock is abandoned
     return folder, handle
 
 
+def _hold(folder: Path) -> int | None:
+    """A descriptor holding a shared lock on `folder` (the preview and its full build each hold one), or
+    None when it cannot be had; a folder never locked is never marked, so never swept."""
+    if fcntl is None:
+        return None
+    try:
+        handle = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        os.close(handle)
+        return None
+    return handle
+
+
 def _remove_if_abandoned(folder: Path) -> None:
-    """Remove a preview's folder whose preview is gone (its lock is free); leave anything else alone."""
+    """Remove a preview's folder when no process holds its lock; leave anything else alone."""
     assert fcntl is not None
     try:
         info = os.lstat(folder)
@@ -392,35 +416,58 @@ def _remove_if_abandoned(folder: Path) -> None:
         return
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:  # held: that preview is running
+    except OSError:  # held by a running preview or its full build (or flock cannot tell)
         os.close(handle)
         return
     try:
-        shutil.rmtree(folder, ignore_errors=True)
+        _remove_folder(folder)
     finally:
         os.close(handle)
 
 
-def _stop_when_orphaned(preview: int, folder: Path) -> None:
-    """In the child: end soon after the preview does. A preview stopped by kill -9 (or a crash) cannot stop
-    its full build or remove its folder, so the child does both rather than build a site nobody serves."""
-    while os.getppid() == preview:
-        time.sleep(0.5)
+def _remove_folder(folder: Path) -> None:
+    """Remove a preview's folder, its marker last: a removal that fails part way leaves a folder the next
+    preview still recognises as abandoned."""
+    try:
+        entries = [entry for entry in folder.iterdir() if entry.name != OWNED]
+    except OSError:
+        entries = []
+    for entry in entries:
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
     shutil.rmtree(folder, ignore_errors=True)
+
+
+def _stop_with_the_preview(folder: Path) -> None:
+    """In the child: end when the preview does. Its end closes the pipe on our stdin (kill -9 and crashes
+    included, on every system, whatever process tree a venv launcher makes), and a preview stopped that way
+    cannot stop its full build or remove its folder: the child stops building, then removes the folder."""
+    with contextlib.suppress(OSError):  # the descriptor, not sys.stdin: a daemon thread blocked holding
+        while os.read(0, 4096):  # sys.stdin's lock makes the interpreter abort when the build ends
+            pass
+    _ORPHANED.set()
+    _thread.interrupt_main()  # the build stops at its next Python step; the main thread removes the folder
+    time.sleep(10)  # stuck in C code for that long: remove it from here, and end
+    _remove_folder(folder)
     os._exit(1)
+
+
+_ORPHANED = threading.Event()
 
 
 def _full_build_main(spec_file: str, site_dir: str) -> int:
     """The child process: one complete MkDocs build, as the preview's quick builds configure it."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     spec = json.loads(Path(spec_file).read_text(encoding="utf-8"))
-    threading.Thread(
-        target=_stop_when_orphaned, args=(spec["preview"], Path(site_dir).parent), daemon=True
-    ).start()
+    folder = Path(site_dir).parent
+    _hold(folder)  # until this process ends: a new preview's sweep leaves the folder alone meanwhile
     overrides: dict[str, Any] = {"site_dir": site_dir}
     if spec["nav"] is not None:
         overrides["nav"] = spec["nav"]
     try:
+        threading.Thread(target=_stop_with_the_preview, args=(folder,), daemon=True).start()
         config = load_config(config_file=spec["config_file"], **overrides)
         config.site_url = spec["site_url"]
         config.plugins.on_startup(command="serve", dirty=False)
@@ -429,6 +476,9 @@ def _full_build_main(spec_file: str, site_dir: str) -> int:
         finally:
             config.plugins.on_shutdown()
     except BaseException as exc:  # one line for the parent, no traceback
+        if _ORPHANED.is_set():  # the preview is gone: so is what it would have served
+            _remove_folder(folder)
+            return 1
         if isinstance(exc, KeyboardInterrupt):
             return 130
         print(_reason(exc), file=sys.stderr)

@@ -333,6 +333,8 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         raise KeyboardInterrupt
 
     names = [name for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]  # no SIGHUP on Windows
+    # An ignored signal stays ignored: `nohup playbookgen serve &` must outlive its terminal.
+    names = [name for name in names if signal.getsignal(getattr(signal, name)) is not signal.SIG_IGN]
     previous = {name: signal.signal(getattr(signal, name), interrupt) for name in names}
     try:
         yield
@@ -389,7 +391,8 @@ def serve(root: Path, audience: str | None, host: str, port: int, strict: bool) 
             _serve(Path(root), audience, host, port, strict)
     except KeyboardInterrupt:
         pass  # MkDocs stops its server on Ctrl-C; an interrupt before or during the first build lands here
-    _say("stopped")
+    with contextlib.suppress(OSError):  # after a hang-up the terminal is gone: the preview still stopped
+        _say("stopped")
     sys.exit(0)
 
 

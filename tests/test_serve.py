@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -60,8 +61,11 @@ def _wait_for(condition: Callable[[], bool], timeout: float, step: float = 0.1) 
     return None
 
 
-def _start(root: Path, log: Path, port: int, *options: str, temp: Path | None = None) -> subprocess.Popen:
-    """`playbookgen serve` in a process of its own (with its own temporary folder when `temp` is given)."""
+def _start(
+    root: Path, log: Path, port: int, *options: str, temp: Path | None = None, nohup: bool = False
+) -> subprocess.Popen:
+    """`playbookgen serve` in a process of its own (with its own temporary folder when `temp` is given;
+    with hang-ups ignored, as `nohup` starts it, when `nohup` is set)."""
     env = {**os.environ, "TMPDIR": str(temp)} if temp is not None else None
     with log.open("wb") as out:
         return subprocess.Popen(
@@ -70,6 +74,7 @@ def _start(root: Path, log: Path, port: int, *options: str, temp: Path | None = 
             stdout=out,
             stderr=subprocess.STDOUT,
             env=env,
+            preexec_fn=(lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN)) if nohup else None,
         )
 
 
@@ -371,3 +376,63 @@ def test_a_new_preview_removes_a_killed_ones_folder_and_a_hang_up_stops_it_clean
     output = log.read_text()
     assert code == 0 and "serve: stopped" in output and "Traceback" not in output, output
     assert not _preview_folders(temp)
+
+
+def test_a_preview_started_with_nohup_outlives_a_hang_up(tmp_path):
+    root = copy_skeleton(tmp_path / "pb", with_retros=True)
+    port = _free_port()
+    log = tmp_path / "serve.log"
+    server = _start(root, log, port, nohup=True)
+    try:
+        assert _wait_for(lambda: _get(f"http://127.0.0.1:{port}/")[0] == 200, timeout=60, step=0.2)
+        server.send_signal(signal.SIGHUP)
+        time.sleep(1.5)
+        assert server.poll() is None and _get(f"http://127.0.0.1:{port}/")[0] == 200, log.read_text()
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            code = server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            code = server.wait()
+    assert code == 0, log.read_text()
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the full build's process in /proc")
+def test_a_full_build_killed_from_outside_is_reported_and_the_preview_goes_on(tmp_path):
+    """The kernel's out-of-memory killer ending a full build was taken for the preview stopping it."""
+    root = copy_skeleton(tmp_path / "pb", with_retros=True)
+    retro = root / RETRO
+    text = retro.read_text(encoding="utf-8")
+    log = tmp_path / "serve.log"
+    with _serving(root, log) as base:
+        server = next(
+            p for p, (_, _, cmd) in _processes().items() if f"--port {base.split(':')[2][:-1]}" in cmd
+        )
+        retro.write_text(text.replace(OLD_TITLE, f"### L1 {NEW_TITLE}"), encoding="utf-8")
+        assert _wait_for(lambda: _full_builds_of(server), timeout=30, step=0.02) is not None
+        os.kill(_full_builds_of(server)[0], signal.SIGKILL)
+        said = _wait_for(lambda: "ended by signal 9" in log.read_text(), timeout=10)
+        assert said is not None, log.read_text()
+        retro.write_text(text, encoding="utf-8")
+        page = base + "retros/2025-03-11-falcon/"
+        assert _wait_for(lambda: NEW_TITLE not in _get(page)[1], timeout=20) is not None
+
+
+def test_a_preview_where_flock_fails_still_serves_and_cleans_up(tmp_path, monkeypatch):
+    """On NFS, flock on a folder can fail: serve stopped with a traceback."""
+    import fcntl
+
+    from playbookgen import preview_server
+
+    def refuse(*_args: object) -> None:
+        raise OSError(9, "Bad file descriptor")
+
+    monkeypatch.setattr(fcntl, "flock", refuse)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    site = preview_server.PreviewSite(tmp_path / "mkdocs.yml", None, "127.0.0.1", 8000, print)
+    try:
+        assert site.folder.is_dir() and not (site.folder / preview_server.OWNED).exists()  # never swept
+    finally:
+        site.close()
+    assert not site.folder.exists()
