@@ -57,7 +57,13 @@ QUICK_PAGE_BYTES = 64 * 1024
 
 
 def _say(message: str) -> None:
-    click.echo(f"serve: {message}", err=True)
+    _echo(f"serve: {message}")
+
+
+def _echo(line: str) -> None:
+    """A line on stderr; nothing when the terminal is gone (a hang-up): the preview still stops cleanly."""
+    with contextlib.suppress(OSError):
+        click.echo(line, err=True)
 
 
 class Regenerator:
@@ -85,9 +91,9 @@ class Regenerator:
             took = time.monotonic() - started
             diagnostics = generated.checked.diagnostics
             for line in report.as_text(diagnostics.sorted()):
-                click.echo(line, err=True)
+                _echo(line)
             if diagnostics:
-                click.echo(summary(diagnostics), err=True)
+                _echo(summary(diagnostics))
             if diagnostics.failed(self.strict) or not generated.files:
                 _say("nothing written: the preview keeps showing the last good build; fix the errors above")
                 return False
@@ -302,7 +308,7 @@ class _MkDocsLog(logging.Handler):
         if self.QUIET in message:
             return
         level = "" if record.levelno == logging.INFO else f"{record.levelname.lower()}: "
-        click.echo(f"mkdocs: {level}{message}", err=True)
+        _echo(f"mkdocs: {level}{message}")
 
 
 @contextmanager
@@ -391,8 +397,7 @@ def serve(root: Path, audience: str | None, host: str, port: int, strict: bool) 
             _serve(Path(root), audience, host, port, strict)
     except KeyboardInterrupt:
         pass  # MkDocs stops its server on Ctrl-C; an interrupt before or during the first build lands here
-    with contextlib.suppress(OSError):  # after a hang-up the terminal is gone: the preview still stopped
-        _say("stopped")
+    _say("stopped")
     sys.exit(0)
 
 
