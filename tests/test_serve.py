@@ -78,6 +78,21 @@ def _start(
         )
 
 
+def _answering(port: int) -> None:
+    assert _wait_for(lambda: _get(f"http://127.0.0.1:{port}/")[0] == 200, timeout=60, step=0.2) is not None
+
+
+def _stop(server: subprocess.Popen, signum: int) -> int | None:
+    """Send `signum`; the exit code, or None when the server had to be killed after 15 s."""
+    server.send_signal(signum)
+    try:
+        return server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+        return None
+
+
 @contextlib.contextmanager
 def _serving(root: Path, log: Path, *options: str, temp: Path | None = None) -> Iterator[str]:
     """A preview of `root` on a free port: yields its address; on leaving, Ctrl-C must stop it cleanly."""
@@ -90,13 +105,7 @@ def _serving(root: Path, log: Path, *options: str, temp: Path | None = None) -> 
         time.sleep(1.0)  # MkDocs' watcher takes its first snapshot of the docs folder after serving
         yield base
     finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            code = server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-            code = None
+        code = _stop(server, signal.SIGINT)
     output = log.read_text()
     assert code == 0 and "Traceback" not in output and "serve: stopped" in output, output
 
@@ -325,13 +334,11 @@ def _preview_folders(temp: Path) -> list[Path]:
 def test_a_killed_preview_stops_its_full_build_and_leaves_no_folder(tmp_path):
     """kill -9 cannot be caught: the full build ran on, building a site nobody would serve, and the
     preview's folder (up to 200 MB at 1,000 retros) stayed in the temporary folder."""
-    root = copy_skeleton(tmp_path / "pb", with_retros=True)
-    temp = tmp_path / "tmp"
-    temp.mkdir()
-    port = _free_port()
+    root, temp, port = copy_skeleton(tmp_path / "pb", with_retros=True), tmp_path / "tmp", _free_port()
+    temp.mkdir()  # the previews' own temporary folder (TMPDIR)
     server = _start(root, tmp_path / "serve.log", port, temp=temp)
     try:
-        assert _wait_for(lambda: _get(f"http://127.0.0.1:{port}/")[0] == 200, timeout=60, step=0.2)
+        _answering(port)
         time.sleep(1.0)
         retro = root / RETRO
         retro.write_text(retro.read_text(encoding="utf-8").replace(OLD_TITLE, f"### L1 {NEW_TITLE}"), "utf-8")
@@ -346,13 +353,11 @@ def test_a_killed_preview_stops_its_full_build_and_leaves_no_folder(tmp_path):
 
 
 def test_a_new_preview_removes_a_killed_ones_folder_and_a_hang_up_stops_it_cleanly(tmp_path):
-    root = copy_skeleton(tmp_path / "pb", with_retros=True)
-    temp = tmp_path / "tmp"
-    temp.mkdir()
-    port = _free_port()
+    root, temp, port = copy_skeleton(tmp_path / "pb", with_retros=True), tmp_path / "tmp", _free_port()
+    temp.mkdir()  # the previews' own temporary folder (TMPDIR)
     killed = _start(root, tmp_path / "killed.log", port, temp=temp)
     try:
-        assert _wait_for(lambda: _get(f"http://127.0.0.1:{port}/")[0] == 200, timeout=60, step=0.2)
+        _answering(port)
     finally:
         killed.kill()
         killed.wait()
@@ -363,16 +368,11 @@ def test_a_new_preview_removes_a_killed_ones_folder_and_a_hang_up_stops_it_clean
     log = tmp_path / "serve.log"
     server = _start(root, log, port, temp=temp)
     try:
-        assert _wait_for(lambda: _get(f"http://127.0.0.1:{port}/")[0] == 200, timeout=60, step=0.2)
+        _answering(port)
         folders = _preview_folders(temp)
         assert left[0] not in folders and len(folders) == 1
     finally:
-        server.send_signal(signal.SIGHUP)  # the terminal was closed
-        try:
-            code = server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            code = server.wait()
+        code = _stop(server, signal.SIGHUP)  # the terminal was closed
     output = log.read_text()
     assert code == 0 and "serve: stopped" in output and "Traceback" not in output, output
     assert not _preview_folders(temp)
@@ -384,17 +384,12 @@ def test_a_preview_started_with_nohup_outlives_a_hang_up(tmp_path):
     log = tmp_path / "serve.log"
     server = _start(root, log, port, nohup=True)
     try:
-        assert _wait_for(lambda: _get(f"http://127.0.0.1:{port}/")[0] == 200, timeout=60, step=0.2)
+        _answering(port)
         server.send_signal(signal.SIGHUP)
         time.sleep(1.5)
         assert server.poll() is None and _get(f"http://127.0.0.1:{port}/")[0] == 200, log.read_text()
     finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            code = server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            code = server.wait()
+        code = _stop(server, signal.SIGINT)
     assert code == 0, log.read_text()
 
 
