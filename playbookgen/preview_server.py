@@ -33,6 +33,7 @@ import json
 import logging
 import os
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -159,6 +160,9 @@ class PreviewSite:
             child = self.child
         if child is not None:
             child.kill()
+            if child.stdin is not None:  # a build behind a launcher (Windows venvs) sees EOF and stops
+                with contextlib.suppress(OSError, ValueError):
+                    child.stdin.close()
         if self.refresher.is_alive():
             self.refresher.join(timeout=5)
         _remove_folder(self.folder)
@@ -336,7 +340,8 @@ class PreviewSite:
         assert child.stdin is not None and child.stderr is not None
         errors = child.stderr.read()
         child.wait()
-        child.stdin.close()
+        with contextlib.suppress(OSError, ValueError):  # close() may be closing it too
+            child.stdin.close()
         child.stderr.close()
         with self.lock:
             self.child = None
@@ -345,10 +350,14 @@ class PreviewSite:
             return time.monotonic() - started, None
         if self.stopping.is_set():  # stopped with the preview
             return 0.0, None
-        if child.returncode < 0:  # killed from outside (the kernel's out-of-memory killer, a user)
+        if child.returncode < 0:
+            if self.stopping.wait(2.0):  # the same signal reached the preview too (pkill, systemd)
+                return 0.0, None
+            # killed from outside (the kernel's out-of-memory killer, a user)
             return 0.0, f"the build process was ended by signal {-child.returncode}"
         lines = errors.decode(errors="replace").strip().splitlines()
-        said = [line for line in lines if line.startswith("ERROR: ")] or lines[-1:] or ["no message"]
+        said = [line for line in lines if line.startswith("ERROR: ")] or lines[-1:]
+        said = said or [f"the build process ended with exit code {child.returncode} and no message"]
         return 0.0, said[-1].removeprefix("ERROR: ")
 
 
@@ -444,9 +453,14 @@ def _stop_with_the_preview(folder: Path) -> None:
     """In the child: end when the preview does. Its end closes the pipe on our stdin (kill -9 and crashes
     included, on every system, whatever process tree a venv launcher makes), and a preview stopped that way
     cannot stop its full build or remove its folder: the child stops building, then removes the folder."""
-    with contextlib.suppress(OSError):  # the descriptor, not sys.stdin: a daemon thread blocked holding
-        while os.read(0, 4096):  # sys.stdin's lock makes the interpreter abort when the build ends
-            pass
+    while True:  # the descriptor, not sys.stdin: a daemon thread blocked holding sys.stdin's lock makes
+        try:  # the interpreter abort when the build ends
+            if not os.read(0, 4096):
+                break  # EOF: the preview is gone
+        except BlockingIOError:  # something made the shared descriptor non-blocking
+            time.sleep(0.5)
+        except OSError:  # no pipe to watch: never take a read error for the preview's end
+            return
     _ORPHANED.set()
     _thread.interrupt_main()  # the build stops at its next Python step; the main thread removes the folder
     time.sleep(10)  # stuck in C code for that long: remove it from here, and end
@@ -461,6 +475,9 @@ def _full_build_main(spec_file: str, site_dir: str) -> int:
     """The child process: one complete MkDocs build, as the preview's quick builds configure it."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     spec = json.loads(Path(spec_file).read_text(encoding="utf-8"))
+    # interrupt_main does nothing while SIGINT is ignored, as it is in a job a script started with `&`;
+    # no terminal's Ctrl-C reaches this process (a session of its own), only _stop_with_the_preview's.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     folder = Path(site_dir).parent
     _hold(folder)  # until this process ends: a new preview's sweep leaves the folder alone meanwhile
     overrides: dict[str, Any] = {"site_dir": site_dir}
@@ -475,6 +492,8 @@ def _full_build_main(spec_file: str, site_dir: str) -> int:
             build(config, serve_url=spec["site_url"], dirty=False)
         finally:
             config.plugins.on_shutdown()
+        if _ORPHANED.is_set():  # the preview went as the build ended
+            raise KeyboardInterrupt
     except BaseException as exc:  # one line for the parent, no traceback
         if _ORPHANED.is_set():  # the preview is gone: so is what it would have served
             _remove_folder(folder)

@@ -62,19 +62,28 @@ def _wait_for(condition: Callable[[], bool], timeout: float, step: float = 0.1) 
 
 
 def _start(
-    root: Path, log: Path, port: int, *options: str, temp: Path | None = None, nohup: bool = False
+    root: Path,
+    log: Path,
+    port: int,
+    *options: str,
+    temp: Path | None = None,
+    nohup: bool = False,
+    background: bool = False,
 ) -> subprocess.Popen:
     """`playbookgen serve` in a process of its own (with its own temporary folder when `temp` is given;
-    with hang-ups ignored, as `nohup` starts it, when `nohup` is set)."""
+    with hang-ups ignored, as `nohup` starts it, when `nohup` is set; with Ctrl-C ignored, as a script's
+    `playbookgen serve &` starts it, when `background` is set)."""
     env = {**os.environ, "TMPDIR": str(temp)} if temp is not None else None
+    ignored = ([signal.SIGHUP] if nohup else []) + ([signal.SIGINT] if background else [])
+    launch = LAUNCH.replace("signal.signal(signal.SIGINT, signal.default_int_handler); ", "") if background else LAUNCH
     with log.open("wb") as out:
         return subprocess.Popen(
-            [sys.executable, "-c", LAUNCH, "-C", str(root), "serve", "--port", str(port), *options],
+            [sys.executable, "-c", launch, "-C", str(root), "serve", "--port", str(port), *options],
             cwd=REPO,
             stdout=out,
             stderr=subprocess.STDOUT,
             env=env,
-            preexec_fn=(lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN)) if nohup else None,
+            preexec_fn=(lambda: [signal.signal(s, signal.SIG_IGN) for s in ignored]) if ignored else None,
         )
 
 
@@ -331,12 +340,14 @@ def _preview_folders(temp: Path) -> list[Path]:
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the full build's process in /proc")
-def test_a_killed_preview_stops_its_full_build_and_leaves_no_folder(tmp_path):
+@pytest.mark.parametrize("background", [False, True], ids=["terminal", "started-with-&-by-a-script"])
+def test_a_killed_preview_stops_its_full_build_and_leaves_no_folder(tmp_path, background):
     """kill -9 cannot be caught: the full build ran on, building a site nobody would serve, and the
-    preview's folder (up to 200 MB at 1,000 retros) stayed in the temporary folder."""
+    preview's folder (up to 200 MB at 1,000 retros) stayed in the temporary folder. Started by a script
+    with `&`, the build inherits an ignored SIGINT, which is how it is told to stop."""
     root, temp, port = copy_skeleton(tmp_path / "pb", with_retros=True), tmp_path / "tmp", _free_port()
     temp.mkdir()  # the previews' own temporary folder (TMPDIR)
-    server = _start(root, tmp_path / "serve.log", port, temp=temp)
+    server = _start(root, tmp_path / "serve.log", port, temp=temp, background=background)
     try:
         _answering(port)
         time.sleep(1.0)
@@ -412,6 +423,26 @@ def test_a_full_build_killed_from_outside_is_reported_and_the_preview_goes_on(tm
         retro.write_text(text, encoding="utf-8")
         page = base + "retros/2025-03-11-falcon/"
         assert _wait_for(lambda: NEW_TITLE not in _get(page)[1], timeout=20) is not None
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the full build's process in /proc")
+def test_a_stop_signal_reaching_preview_and_full_build_together_is_no_failure(tmp_path):
+    """`pkill -f playbookgen` or systemd signal the whole group: the full build's end was reported as a
+    failed build on the way out."""
+    root = copy_skeleton(tmp_path / "pb", with_retros=True)
+    log, port = tmp_path / "serve.log", _free_port()
+    server = _start(root, log, port)
+    try:
+        _answering(port)
+        time.sleep(1.0)
+        retro = root / RETRO
+        retro.write_text(retro.read_text(encoding="utf-8").replace(OLD_TITLE, f"### L1 {NEW_TITLE}"), "utf-8")
+        assert _wait_for(lambda: _full_builds_of(server.pid), timeout=30, step=0.02) is not None
+        os.kill(_full_builds_of(server.pid)[0], signal.SIGTERM)
+    finally:
+        code = _stop(server, signal.SIGTERM)
+    output = log.read_text()
+    assert code == 0 and "serve: stopped" in output and "failed" not in output, output
 
 
 def test_a_preview_where_flock_fails_still_serves_and_cleans_up(tmp_path, monkeypatch):
