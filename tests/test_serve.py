@@ -335,6 +335,16 @@ def _running(pid: int) -> bool:
     return process is not None and process[1] != "Z"  # a zombie has ended; only its parent may reap it
 
 
+def _edit_during_a_full_build(root: Path, server: subprocess.Popen, port: int) -> int:
+    """Once the preview answers, edit a retro; the pid of the full build that the edit starts."""
+    _answering(port)
+    time.sleep(1.0)  # MkDocs' watcher takes its first snapshot of the docs folder after serving
+    retro = root / RETRO
+    retro.write_text(retro.read_text(encoding="utf-8").replace(OLD_TITLE, f"### L1 {NEW_TITLE}"), "utf-8")
+    assert _wait_for(lambda: _full_builds_of(server.pid), timeout=30, step=0.02) is not None
+    return _full_builds_of(server.pid)[0]
+
+
 def _preview_folders(temp: Path) -> list[Path]:
     return sorted(temp.glob("playbookgen-serve-*"))
 
@@ -349,12 +359,7 @@ def test_a_killed_preview_stops_its_full_build_and_leaves_no_folder(tmp_path, ba
     temp.mkdir()  # the previews' own temporary folder (TMPDIR)
     server = _start(root, tmp_path / "serve.log", port, temp=temp, background=background)
     try:
-        _answering(port)
-        time.sleep(1.0)
-        retro = root / RETRO
-        retro.write_text(retro.read_text(encoding="utf-8").replace(OLD_TITLE, f"### L1 {NEW_TITLE}"), "utf-8")
-        assert _wait_for(lambda: _full_builds_of(server.pid), timeout=30, step=0.02) is not None
-        child = _full_builds_of(server.pid)[0]
+        child = _edit_during_a_full_build(root, server, port)
         assert len(_preview_folders(temp)) == 1
     finally:
         server.kill()
@@ -433,12 +438,7 @@ def test_a_stop_signal_reaching_preview_and_full_build_together_is_no_failure(tm
     log, port = tmp_path / "serve.log", _free_port()
     server = _start(root, log, port)
     try:
-        _answering(port)
-        time.sleep(1.0)
-        retro = root / RETRO
-        retro.write_text(retro.read_text(encoding="utf-8").replace(OLD_TITLE, f"### L1 {NEW_TITLE}"), "utf-8")
-        assert _wait_for(lambda: _full_builds_of(server.pid), timeout=30, step=0.02) is not None
-        os.kill(_full_builds_of(server.pid)[0], signal.SIGTERM)
+        os.kill(_edit_during_a_full_build(root, server, port), signal.SIGTERM)
     finally:
         code = _stop(server, signal.SIGTERM)
     output = log.read_text()
