@@ -22,6 +22,8 @@ a full build ends. (Its title stays on the tags page until then.)
 A build that fails (a broken mkdocs.yml) is reported in one line and the last good site stays served:
 MkDocs' own serve command prints a traceback and holds every request until the file is fixed.
 
+The site lives in a temporary folder that goes with the preview, however it stops (preview_folder.py).
+
 This replaces `mkdocs.commands.serve.serve`, whose loop it follows (MkDocs 1.6); `_serve_url` is MkDocs'.
 """
 
@@ -34,10 +36,8 @@ import logging
 import os
 import shutil
 import signal
-import stat
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -52,16 +52,10 @@ from mkdocs.livereload import LiveReloadServer, _serve_url
 from mkdocs.structure.files import File
 
 from playbookgen.buildcache import file_stamps
-
-try:
-    import fcntl
-except ImportError:  # Windows: no flock, so abandoned folders are not looked for
-    fcntl = None  # type: ignore[assignment]
+from playbookgen.preview_folder import hold, own_folder, remove_folder
 
 log = logging.getLogger("mkdocs.playbookgen")  # under "mkdocs": serve.py's log handler prints it
 FULL_BUILD_DELAY = 1.5  # seconds of quiet in the docs folder before a full build starts
-FOLDER_PREFIX = "playbookgen-serve-"  # the preview's temporary folder, in the system's temporary folder
-OWNED = "owned"  # made once the preview holds the folder's lock
 FULL_BUILT = "Documentation built in"  # serve.Builds counts a build as ended on this (MkDocs' own words)
 
 
@@ -83,7 +77,7 @@ class PreviewSite:
         # stage, role and objection pages): caught up after a switch in a build of their own
         self.behind: set[str] = set()  # large pages the served full build holds older than shown
         self.holding_large = threading.Event()  # an edit's small pages are being built: large ones wait
-        self.folder, self._ownership = _own_folder()
+        self.folder, self._ownership = own_folder()
         self.site_dir = self.folder / "site-0"
         self.trigger = self.folder / "trigger"  # the server watches it: a full build is ready to serve
         self.trigger.mkdir()
@@ -165,7 +159,7 @@ class PreviewSite:
                     child.stdin.close()
         if self.refresher.is_alive():
             self.refresher.join(timeout=5)
-        _remove_folder(self.folder)
+        remove_folder(self.folder)
         if self._ownership is not None:
             os.close(self._ownership)  # after the removal: until then, no other preview may take the folder
             self._ownership = None
@@ -380,75 +374,6 @@ def _reason(exc: BaseException) -> str:
     return " ".join(text.split())
 
 
-def _own_folder() -> tuple[Path, int | None]:
-    """A fresh temporary folder for the preview, and a descriptor holding a shared lock on it while this
-    process lives (None where flock is missing or fails, as it may on NFS). Folders of previews that ended
-    without removing theirs (kill -9, a crash, a power cut) are removed first: nothing holds their lock."""
-    base = Path(tempfile.gettempdir())
-    if fcntl is not None:
-        for folder in sorted(base.glob(f"{FOLDER_PREFIX}*")):
-            _remove_if_abandoned(folder)
-    folder = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX))
-    handle = _hold(folder)
-    if handle is not None:
-        with contextlib.suppress(OSError):
-            (folder / OWNED).touch()  # only now: a folder with this file and a free lock is abandoned
-    return folder, handle
-
-
-def _hold(folder: Path) -> int | None:
-    """A descriptor holding a shared lock on `folder` (the preview and its full build each hold one), or
-    None when it cannot be had; a folder never locked is never marked, so never swept."""
-    if fcntl is None:
-        return None
-    try:
-        handle = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return None
-    try:
-        fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except OSError:
-        os.close(handle)
-        return None
-    return handle
-
-
-def _remove_if_abandoned(folder: Path) -> None:
-    """Remove a preview's folder when no process holds its lock; leave anything else alone."""
-    assert fcntl is not None
-    try:
-        info = os.lstat(folder)
-        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or not (folder / OWNED).is_file():
-            return  # not a folder a preview of this user finished setting up (or another user's)
-        handle = os.open(folder, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    except OSError:
-        return
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:  # held by a running preview or its full build (or flock cannot tell)
-        os.close(handle)
-        return
-    try:
-        _remove_folder(folder)
-    finally:
-        os.close(handle)
-
-
-def _remove_folder(folder: Path) -> None:
-    """Remove a preview's folder, its marker last: a removal that fails part way leaves a folder the next
-    preview still recognises as abandoned."""
-    try:
-        entries = [entry for entry in folder.iterdir() if entry.name != OWNED]
-    except OSError:
-        entries = []
-    for entry in entries:
-        if entry.is_dir() and not entry.is_symlink():
-            shutil.rmtree(entry, ignore_errors=True)
-        else:
-            entry.unlink(missing_ok=True)
-    shutil.rmtree(folder, ignore_errors=True)
-
-
 def _stop_with_the_preview(folder: Path) -> None:
     """In the child: end when the preview does. Its end closes the pipe on our stdin (kill -9 and crashes
     included, on every system, whatever process tree a venv launcher makes), and a preview stopped that way
@@ -464,7 +389,7 @@ def _stop_with_the_preview(folder: Path) -> None:
     _ORPHANED.set()
     _thread.interrupt_main()  # the build stops at its next Python step; the main thread removes the folder
     time.sleep(10)  # stuck in C code for that long: remove it from here, and end
-    _remove_folder(folder)
+    remove_folder(folder)
     os._exit(1)
 
 
@@ -479,7 +404,7 @@ def _full_build_main(spec_file: str, site_dir: str) -> int:
     # no terminal's Ctrl-C reaches this process (a session of its own), only _stop_with_the_preview's.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     folder = Path(site_dir).parent
-    _hold(folder)  # until this process ends: a new preview's sweep leaves the folder alone meanwhile
+    hold(folder)  # until this process ends: a new preview's sweep leaves the folder alone meanwhile
     overrides: dict[str, Any] = {"site_dir": site_dir}
     if spec["nav"] is not None:
         overrides["nav"] = spec["nav"]
@@ -496,7 +421,7 @@ def _full_build_main(spec_file: str, site_dir: str) -> int:
             raise KeyboardInterrupt
     except BaseException as exc:  # one line for the parent, no traceback
         if _ORPHANED.is_set():  # the preview is gone: so is what it would have served
-            _remove_folder(folder)
+            remove_folder(folder)
             return 1
         if isinstance(exc, KeyboardInterrupt):
             return 130

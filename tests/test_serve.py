@@ -449,7 +449,7 @@ def test_a_preview_where_flock_fails_still_serves_and_cleans_up(tmp_path, monkey
     """On NFS, flock on a folder can fail: serve stopped with a traceback."""
     import fcntl
 
-    from playbookgen import preview_server
+    from playbookgen import preview_folder, preview_server
 
     def refuse(*_args: object) -> None:
         raise OSError(9, "Bad file descriptor")
@@ -458,7 +458,7 @@ def test_a_preview_where_flock_fails_still_serves_and_cleans_up(tmp_path, monkey
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     site = preview_server.PreviewSite(tmp_path / "mkdocs.yml", None, "127.0.0.1", 8000, print)
     try:
-        assert site.folder.is_dir() and not (site.folder / preview_server.OWNED).exists()  # never swept
+        assert site.folder.is_dir() and not (site.folder / preview_folder.OWNED).exists()  # never swept
     finally:
         site.close()
     assert not site.folder.exists()
