@@ -328,7 +328,7 @@ def _mkdocs_logging(builds: Builds) -> Iterator[None]:
 
 
 @contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
+def _stop_signals_as_interrupt() -> Iterator[None]:
     """`kill`, or closing the terminal (SIGHUP), stops the preview as cleanly as Ctrl-C does: the full
     build is stopped and the temporary site removed."""
     if threading.current_thread() is not threading.main_thread():
@@ -393,7 +393,7 @@ def serve(root: Path, audience: str | None, host: str, port: int, strict: bool) 
     (use `playbookgen build`). Ctrl-C stops it.
     """
     try:
-        with _sigterm_as_interrupt():
+        with _stop_signals_as_interrupt():
             _serve(Path(root), audience, host, port, strict)
     except KeyboardInterrupt:
         pass  # MkDocs stops its server on Ctrl-C; an interrupt before or during the first build lands here
