@@ -374,6 +374,9 @@ def _reason(exc: BaseException) -> str:
     return " ".join(text.split())
 
 
+_ORPHANED = threading.Event()  # set in the child once its preview is gone
+
+
 def _stop_with_the_preview(folder: Path) -> None:
     """In the child: end when the preview does. Its end closes the pipe on our stdin (kill -9 and crashes
     included, on every system, whatever process tree a venv launcher makes), and a preview stopped that way
@@ -391,9 +394,6 @@ def _stop_with_the_preview(folder: Path) -> None:
     time.sleep(10)  # stuck in C code for that long: remove it from here, and end
     remove_folder(folder)
     os._exit(1)
-
-
-_ORPHANED = threading.Event()
 
 
 def _full_build_main(spec_file: str, site_dir: str) -> int:
