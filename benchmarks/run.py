@@ -70,30 +70,6 @@ TARGETS = {
 # --------------------------------------------------------------------------------------------------------
 
 
-def _retro_files(retros: Path) -> list[Path]:
-    """The same files discovery reads: *.md below retros/, not README.md, not _ or . names."""
-    found = []
-    for folder, folders, files in os.walk(retros):
-        folders[:] = sorted(f for f in folders if not f.startswith(("_", ".")))
-        found += [
-            Path(folder) / f
-            for f in files
-            if f.endswith(".md") and f != "README.md" and not f.startswith(("_", "."))
-        ]
-    return sorted(found)
-
-
-def child_floor(root: Path) -> dict:
-    t0 = time.perf_counter()
-    import frontmatter
-
-    parsed = 0
-    for path in _retro_files(root / "retros"):
-        post = frontmatter.loads(path.read_text(encoding="utf-8"))
-        parsed += bool(post.metadata)
-    return {"parsed": parsed, "inner_s": time.perf_counter() - t0}
-
-
 def child_nav(root: Path) -> dict:
     """The navigation `playbookgen build` passes to MkDocs, without generating (which is slow at large N):
     render.navigation only reads the taxonomy; hand-written pages are appended as pipeline.generate does."""
@@ -424,7 +400,8 @@ def bench_size(
     r["check_rc"] = check["rc"]
     r["check_summary"] = check["stderr"].strip().splitlines()[-1] if check["stderr"].strip() else ""
 
-    r["floor"] = best_of([runner.child("floor", root, label=f"floor {n}") for _ in range(REPEATS)])
+    floor = [PY, str(HERE / "floor.py"), str(root)]
+    r["floor"] = best_of([runner.run(floor, label=f"floor {n}") for _ in range(REPEATS)])
     print(f"[{n}] floor {r['floor']['cpu_s']:.2f}s cpu", file=sys.stderr)
 
     r["settle_us"] = settle(work / ".trash", str(n), quiet)
@@ -870,9 +847,7 @@ def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0].startswith("_"):  # a measurement child
         name, rest = argv[0][1:], argv[1:]
-        if name == "floor":
-            out = child_floor(Path(rest[0]))
-        elif name == "nav":
+        if name == "nav":
             out = child_nav(Path(rest[0]))
         elif name == "mkdocs":
             out = child_mkdocs(Path(rest[0]), Path(rest[1]), Path(rest[2]), rest[3] == "plain")
