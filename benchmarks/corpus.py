@@ -11,7 +11,7 @@ and lesson text size.
 What the corpus looks like:
 - 2-5 lessons per retro; stage, roles, objection and result drawn from the packaged taxonomy, written as
   slugs, display names or (non-ambiguous) aliases, so matching is exercised as in real retros;
-- bodies of 2-4 KB: summary, a section for the retro format, lessons (what happened / next time), actions;
+- bodies of 2-5.5 KB (about 3.6 KB on average): summary, a section for the retro format, lessons (what happened / next time), actions;
 - accounts with aliases (mentioned in the body, so redaction has work to do), teams of 2-6 people, competitors,
   values, dates, tags; visibility ~12% team, ~13% public, the rest internal (some by default);
 - a README.md and a `_drafts/` folder that discovery must skip.

@@ -1,27 +1,32 @@
 """playbookgen benchmark: how generate and build scale with the number of retros, against a floor.
 
-    python benchmarks/run.py [--sizes 100,1000,5000] [--large] [--out benchmarks/results.md]
-                             [--head | --src DIR] [--seed 7] [--workdir DIR] [--skip-build]
+    python benchmarks/run.py [--sizes 100,1000,5000] [--large] [--out FILE] [--head | --src DIR]
+                             [--seed 7] [--workdir DIR] [--keep] [--skip-build] [--serve-max 1000]
+    python benchmarks/run.py --from-json benchmarks/results.json [--out FILE] [--label TEXT]
 
 For every size N it writes a synthetic corpus (benchmarks/corpus.py) and measures, each in a fresh
 subprocess (wall time from the parent; peak memory = that process's ru_maxrss, from wait4):
 
-- floor: read every retro and parse its front matter with python-frontmatter, nothing else (best of 3);
+- floor: benchmarks/floor.py reads every retro and parses its front matter with python-frontmatter,
+  nothing else (best of 3);
 - generate cold (empty docs folder) and warm (no change: must write nothing), each best of 3, and after
-  editing the first lesson of one published retro (only the pages that show that retro may be rewritten);
+  editing the first lesson of one published retro (its page must be rewritten, and no page that does not
+  show it);
 - build: `playbookgen build --timings` as a whole, from an empty docs folder and site (best of 2);
 - the MkDocs part alone: mkdocs_site.build_site on the already generated docs folder, timed in process,
-  then (separately timed, same process) the load + validate + render that the leak check needs and the
-  leak check itself;
+  then (separately timed, same process) the load + validate that the leak check needs and the leak check
+  itself;
 - plain MkDocs: mkdocs' own build of the same docs folder with the same pruned navigation, without
   playbookgen's plugin or leak check;
-- files written, site size, search index size per published lesson.
+- files written, site size, search index size per published lesson;
+- serve (up to --serve-max retros): three retros edited one at a time, each one's page polled until the
+  edit shows, then SIGINT.
 
 It prints a table, evaluates the targets (reported, not enforced: the exit code is 0 unless a step
-crashes) and writes the whole as Markdown to --out. By default the installed playbookgen (the working
-tree, for an editable install) is measured; --head measures the last commit (a `git archive HEAD` copy),
---src DIR any checkout. Corpora and sites are kept under --workdir (default: a temp folder, removed at
-the end unless --keep).
+crashes) and writes the whole as Markdown to --out, with the raw figures beside it (.json). By default
+the installed playbookgen (the working tree, for an editable install) is measured; --head measures the
+last commit (a `git archive HEAD` copy), --src DIR any checkout. Corpora and sites are kept under
+--workdir (default: a temp folder, removed at the end unless --keep).
 """
 
 from __future__ import annotations
@@ -54,7 +59,7 @@ TARGETS = {
     "throughput": "generate cold >= 30% of the floor's throughput at 1,000 and 5,000 retros",
     "memory": "peak memory < 300 MB at 5,000 retros (generate; build shown too)",
     "warm": "warm generate with no change writes 0 files and takes < 10% of cold",
-    "edit": "after editing one retro, only the pages showing that retro are rewritten",
+    "edit": "after editing one retro, its page is rewritten, and no page that does not show that retro",
     "build_scaling": "build(5000) / build(1000) <= 5.5",
     "mkdocs_vs_plain": "the MkDocs part <= 1.5x plain MkDocs with pruned navigation on the same pages",
     "generator_overhead": "playbookgen adds <= 15% on top of the MkDocs part (within one build: its CPU "
@@ -273,7 +278,7 @@ def set_aside(path: Path, trash: Path) -> None:
         path.rename(trash / f"{path.name}-{time.monotonic_ns()}")
 
 
-PROBE_FILES = 2000
+PROBE_FILES = 500  # the probes' files are deleted with the trash too: few, so they add little after-effect
 
 
 def creation_probe(trash: Path) -> float:
@@ -316,6 +321,14 @@ def settle(trash: Path, label: str, quiet: float | None, most: float = 180.0) ->
         plateau = len(probes) > 1 and probe > 0.8 * probes[-2]
         if plateau and (reference is None or probe <= 10 * reference):
             break
+        if len(probes) == 1:
+            tmpfs = f", {reference:.0f} µs on tmpfs" if reference is not None else ""
+            print(
+                f"[{label}] creating a file costs {probe:.0f} µs of CPU here now{tmpfs}: the disk is still "
+                f"busy with earlier deletions (an earlier run's clean-up, tests). Waiting up to {most:.0f} s "
+                "for it to settle, probing every 10 s...",
+                file=sys.stderr,
+            )
         time.sleep(10)
         probes.append(creation_probe(trash))
     if len(probes) > 1:
@@ -415,7 +428,7 @@ def bench_size(
     r["gen_cold"] = best_of(colds)
     r["gen_cold"]["first_template_cache"] = colds[0]["template_cache_was_empty"]
     r["create_us"].append(creation_probe(work / ".trash"))
-    r["gen_cold"]["written"] = len(snapshot(docs)) - 1  # the marker file is not a page
+    r["gen_cold"]["written"] = len(changed({}, snapshot(docs)))  # pages and assets, not bookkeeping
     print(f"[{n}] generate cold {r['gen_cold']['cpu_s']:.1f}s cpu", file=sys.stderr)
     save(r)
 
@@ -576,7 +589,7 @@ def table(results: list[dict]) -> list[str]:
     row(f"generate warm, no change (best of {REPEATS})", timed("gen_warm"))
     row(
         "  files written · warm / cold (cpu)",
-        lambda r: f"{r['gen_warm']['written']} · {100 * cpu(r, 'gen_warm') / cpu(r, 'gen_cold'):.0f}%",
+        lambda r: f"{r['gen_warm']['written']} · {100 * cpu(r, 'gen_warm') / cpu(r, 'gen_cold'):.1f}%",
     )
     row("generate after editing one retro", timed("gen_edit"))
     row(
@@ -701,14 +714,17 @@ def evaluate(results: list[dict]) -> list[tuple[str, str, str]]:
     verdict(
         "warm",
         all(w == 0 and q < 0.10 for w, q in warm.values()) if warm else None,
-        ", ".join(f"{n:,}: {w} written, {100 * q:.0f}% of cold" for n, (w, q) in warm.items()),
+        ", ".join(f"{n:,}: {w} written, {100 * q:.1f}% of cold" for n, (w, q) in warm.items()),
     )
     edits = {r["n"]: r["gen_edit"] for r in results if "gen_edit" in r}
     verdict(
         "edit",
-        all(not e["unexpected"] for e in edits.values()) if edits else None,
+        all(not e["unexpected"] and f"retros/{e['edited']}.md" in e["written_files"] for e in edits.values())
+        if edits
+        else None,
         ", ".join(
             f"{n:,}: {e['written']} rewritten, {e['showing']} show it, {len(e['unexpected'])} others"
+            + ("" if f"retros/{e['edited']}.md" in e["written_files"] else ", its own page not rewritten")
             + (
                 f" ({', '.join(e['unexpected'][:4])}{'…' if len(e['unexpected']) > 4 else ''})"
                 if e["unexpected"]
@@ -812,17 +828,21 @@ def machine(code: str) -> list[str]:
     ]
 
 
-def markdown(results: list[dict], code: str, args: argparse.Namespace, elapsed: float) -> str:
+def about_run(results: list[dict], code: str, seed: int, elapsed: float) -> list[str]:
+    """The header lines of a run's table: machine, versions, code, sizes. Kept in the run's JSON, so a table
+    re-rendered from it later (--from-json) still describes the run that was measured."""
+    sizes = ", ".join(str(r["n"]) for r in results)
+    return [*machine(code), f"- sizes {sizes}, seed {seed}; whole run {elapsed / 60:.1f} min"]
+
+
+def markdown(results: list[dict], about: list[str], out: Path) -> str:
+    guide = os.path.relpath(HERE / "README.md", out.resolve().parent)
     lines = [
         "# playbookgen benchmark results",
         "",
-        "Written by `python benchmarks/run.py` (see [README.md](README.md) for what is measured and how).",
+        f"Written by `python benchmarks/run.py` (see [README.md]({guide}) for what is measured and how).",
         "",
-    ]
-    lines += [
-        *machine(code),
-        f"- sizes {', '.join(str(r['n']) for r in results)}, seed {args.seed}; "
-        f"whole run {elapsed / 60:.1f} min",
+        *about,
         "",
     ]
     lines += [
@@ -859,7 +879,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="100,1000,5000", help="comma-separated retro counts")
     parser.add_argument("--large", action="store_true", help="add 10,000 retros")
-    parser.add_argument("--out", type=Path, default=HERE / "results.md")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="where the Markdown table goes, its raw figures beside it as .json (default: "
+        "benchmarks/results.md, the table the README links, when the sizes include 1,000 and 5,000, where "
+        "the targets are judged; otherwise benchmarks/out/results.md, which git ignores)",
+    )
     parser.add_argument("--seed", type=int, default=7)
     code = parser.add_mutually_exclusive_group()
     code.add_argument("--head", action="store_true", help="measure the last commit (git archive HEAD)")
@@ -876,17 +903,30 @@ def main(argv: list[str] | None = None) -> None:
         help="measure `playbookgen serve` (edit a retro, wait for its page) up to this size (0: never)",
     )
     parser.add_argument(
-        "--from-json", type=Path, help="only re-render --out from a results.json of an earlier run"
+        "--from-json",
+        type=Path,
+        help="only write the table of an earlier run again, from its results.json (to --out; default: the "
+        ".md beside it)",
     )
-    parser.add_argument("--label", default=None, help="with --from-json: what code was measured")
+    parser.add_argument(
+        "--label",
+        default=None,
+        help="with --from-json, for a results.json written before runs recorded it: what code was measured",
+    )
     args = parser.parse_args(argv)
     if args.from_json:
-        results = json.loads(args.from_json.read_text(encoding="utf-8"))
-        text = markdown(results, args.label or "see the run's log", args, results[-1].get("elapsed_s", 0.0))
-        args.out.write_text(text, encoding="utf-8")
-        print(text)
+        rerender(args.from_json, args.out or args.from_json.with_suffix(".md"), args.label)
         return
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()] + ([10_000] if args.large else [])
+    out: Path = args.out or (
+        HERE / "results.md" if {1000, 5000} <= set(sizes) else HERE / "out" / "results.md"
+    )
+    try:  # fail now, not after minutes of measuring
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if not os.access(out.parent, os.W_OK) or out.is_dir():
+            raise PermissionError("not a writable file in a writable folder")
+    except OSError as exc:
+        raise SystemExit(f"cannot write the results to {out}: {exc}") from None
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="playbookgen-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -934,20 +974,42 @@ def main(argv: list[str] | None = None) -> None:
         nonlocal text
         current["elapsed_s"] = time.perf_counter() - started
         done = results + ([current] if current not in results else [])
-        raw = json.dumps(done, indent=1, default=str)
+        about = about_run(done, label, args.seed, time.perf_counter() - started)
+        raw = json.dumps({"about": about, "results": done}, indent=1, default=str)
         (work / "results.json").write_text(raw, encoding="utf-8")
-        text = markdown(done, label, args, time.perf_counter() - started)
-        args.out.write_text(text, encoding="utf-8")
-        args.out.with_suffix(".json").write_text(raw, encoding="utf-8")  # the table's raw data, beside it
+        text = markdown(done, about, out)
+        out.write_text(text, encoding="utf-8")
+        out.with_suffix(".json").write_text(raw, encoding="utf-8")  # the table's raw data, beside it
 
-    for n in sizes:
-        probes = [us for r in results for us in r["settle_us"] + r["create_us"]]
-        results.append(bench_size(n, args, runner, work, repo, save, min(probes, default=None)))
-        save(results[-1])
+    try:
+        for n in sizes:
+            probes = [us for r in results for us in r["settle_us"] + r["create_us"]]
+            results.append(bench_size(n, args, runner, work, repo, save, min(probes, default=None)))
+            save(results[-1])
+        print(text)
+        print(f"written to {out} and {out.with_suffix('.json').name}", file=sys.stderr)
+    finally:
+        shutil.rmtree(work / ".trash", ignore_errors=True)
+        if not args.keep and not args.workdir:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def rerender(source: Path, out: Path, label: str | None) -> None:
+    """Write the table of an earlier run again, from the results.json written beside its table."""
+    data = json.loads(source.read_text(encoding="utf-8"))
+    if isinstance(data, dict):
+        results, about = data["results"], data["about"]
+    else:  # written before runs recorded their header
+        results = data
+        about = [
+            f"- re-rendered from {source.name}, which does not record the machine, date or versions of the "
+            "run",
+            f"- code measured: {label or 'see the run log'}",
+            f"- sizes {', '.join(str(r['n']) for r in results)}",
+        ]
+    text = markdown(results, about, out)
+    out.write_text(text, encoding="utf-8")
     print(text)
-    shutil.rmtree(work / ".trash", ignore_errors=True)
-    if not args.keep and not args.workdir:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
