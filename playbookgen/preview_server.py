@@ -7,7 +7,9 @@
   folder stays in the site.
 - Full: so after every change, once the docs folder has been quiet for FULL_BUILD_DELAY seconds, a complete
   MkDocs build runs in a child process (on another core: quick builds go on meanwhile) into a fresh folder,
-  and the server then switches to that folder and the browsers reload. Pages changed while it ran are
+  and the server then switches to that folder and the browsers reload. It reads the docs folder while the
+  regenerator may write it: a build that fails after the docs changed is not reported, as the next one
+  is due anyway. Pages changed while it ran are
   rendered again into it right after the switch (the large ones in the build after, so that the switch
   stays quick), so it is not older than what was shown; a change never stops a running full build
   (steady editing would starve them), the next one starts when the docs are quiet again.
@@ -296,9 +298,12 @@ class PreviewSite:
                 usable = problem is None and not self.stopping.is_set() and (site / "index.html").is_file()
                 if usable:
                     unused, self.ready = self.ready, _FullBuild(site, seconds, changes, started)
+                superseded = self.changes != changes
             if not usable:
                 shutil.rmtree(site, ignore_errors=True)
-                if problem and not self.stopping.is_set():
+                # A build the docs changed under (a retro removed while MkDocs read the pages) may fail on
+                # that alone: the next one, due since that change, tells whether the problem stays.
+                if problem and not self.stopping.is_set() and not superseded:
                     self.say(f"full build of the preview failed, the last good build stays: {problem}")
                 continue
             if unused is not None:  # finished before the server switched to it: this one is newer

@@ -56,6 +56,10 @@ PLUGIN = "playbookgen"
 QUICK_PAGE_BYTES = 64 * 1024
 
 
+KEPT_SHORT = "the preview keeps showing the last good build"
+KEPT = f"nothing written: {KEPT_SHORT}; fix the errors above"
+
+
 def _say(message: str) -> None:
     _echo(f"serve: {message}")
 
@@ -94,17 +98,28 @@ class Regenerator:
                 _echo(line)
             if diagnostics:
                 _echo(summary(diagnostics))
-            if diagnostics.failed(self.strict) or not generated.files:
-                _say("nothing written: the preview keeps showing the last good build; fix the errors above")
-                return False
             first = self.docs_dir is None
+            if diagnostics.failed(self.strict) or not generated.files:
+                if not first:  # at the start there is no build yet: serve says so
+                    _say(KEPT)
+                return False
+            layout = generated.checked.layout
             try:
-                docs_dir = generated.checked.layout.docs_dir()
+                docs_dir = layout.docs_dir()
+                if not layout.mkdocs_yml.is_file():
+                    kept = "" if first else f": {KEPT_SHORT}"
+                    _say(f"error: {layout.relative(layout.mkdocs_yml)} is missing; nothing written{kept}")
+                    return False
                 if not first and docs_dir != self.docs_dir:
+                    # Never write where the server does not look: the pages would go unseen, into a
+                    # folder nobody asked for.
                     _say(
-                        f"docs_dir changed to {docs_dir}: restart playbookgen serve (the server watches "
-                        f"{self.docs_dir})"
+                        f"error: docs_dir is now {layout.relative(docs_dir)}, but this preview serves "
+                        f"{layout.relative(self.docs_dir)}; "
+                        f"nothing written: {KEPT_SHORT}. Restart playbookgen serve to preview the new "
+                        "folder, or set docs_dir back"
                     )
+                    return False
                 if (
                     not first
                     and self.builds is not None

@@ -190,6 +190,7 @@ def test_serve_with_errors_at_start_lists_them_and_serves_nothing(tmp_path):
     assert result.returncode == 1
     assert f"{RETRO}:10: error: deal.outcome: unknown outcome 'lsot'" in result.stderr
     assert "nothing to serve yet" in result.stderr
+    assert "last good build" not in result.stderr  # there is none yet
 
 
 def test_a_retro_taken_from_the_audience_leaves_the_preview(tmp_path):
@@ -267,6 +268,69 @@ def test_a_broken_mkdocs_yml_keeps_serving_the_last_good_preview(tmp_path):
         )
         page = base + "retros/2025-03-11-falcon/"
         assert _wait_for(lambda: NEW_TITLE in _get(page)[1], timeout=20) is not None, log.read_text()
+
+
+def test_the_preview_writes_only_into_the_docs_folder_it_serves(tmp_path):
+    """With mkdocs.yml gone, docs_dir fell back to docs/: the preview wrote the whole playbook there, into
+    the project, and its advice to restart was wrong once the setting came back."""
+    root = copy_skeleton(tmp_path / "pb", with_retros=True)
+    config = root / "mkdocs.yml"
+    good = config.read_text(encoding="utf-8")
+    retro = root / RETRO
+    original = retro.read_text(encoding="utf-8")
+    log = tmp_path / "serve.log"
+    page_of = "retros/2025-03-11-falcon/"
+    with _serving(root, log) as base:
+        config.unlink()
+        assert _wait_for(lambda: "mkdocs.yml is missing" in log.read_text(), timeout=20) is not None
+        config.write_text(good.replace("docs_dir: build/docs", "docs_dir: build/elsewhere"), "utf-8")
+        assert _wait_for(lambda: "docs_dir is now" in log.read_text(), timeout=20) is not None
+        retro.write_text(original.replace(OLD_TITLE, f"### L1 {NEW_TITLE}"), encoding="utf-8")
+        time.sleep(3)  # the edit was regenerated, and would have been written, by now
+        assert not (root / "docs").exists() and not (root / "build" / "elsewhere").exists()
+        assert NEW_TITLE not in _get(base + page_of)[1]  # the last good build
+
+        refused = log.read_text().count("docs_dir is now")
+        config.write_text(good, encoding="utf-8")
+        assert _wait_for(lambda: NEW_TITLE in _get(base + page_of)[1], timeout=20) is not None, log.read_text()
+        time.sleep(1)
+    output = log.read_text()
+    assert "Restart playbookgen serve to preview the new folder" in output
+    assert output.count("docs_dir is now") == refused, output  # not once the setting came back
+
+
+def test_a_full_build_that_the_docs_changed_under_is_not_reported_as_failed(tmp_path, monkeypatch):
+    """A retro removed while the full build read the docs folder made it fail with "Error reading page
+    ... No such file": reported as a failure, though the next build, due anyway, succeeds."""
+    from playbookgen import preview_server
+
+    monkeypatch.setattr(preview_server, "FULL_BUILD_DELAY", 0.05)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    said: list[str] = []
+    site = preview_server.PreviewSite(tmp_path / "mkdocs.yml", None, "127.0.0.1", 8000, said.append)
+    builds: list[str] = []
+
+    def build(_site: Path) -> tuple[float, str | None]:
+        if not builds:  # the first: a page removed under it
+            builds.append("superseded")
+            site.changed({"retros/gone.md"})
+            return 0.0, "Error reading page 'retros/gone.md': [Errno 2] No such file or directory"
+        builds.append("failed")  # the second: nothing changed meanwhile, so the problem is real
+        return 0.0, "Config value 'theme': Unrecognised theme name: 'materialx'."
+
+    monkeypatch.setattr(site, "_full_build", build)
+    try:
+        site.refresher.start()
+        site.changed()
+        assert _wait_for(lambda: len(said) == 1, timeout=10) is not None
+        time.sleep(0.3)  # no further build, and no further message, without a further change
+    finally:
+        site.close()
+    assert builds == ["superseded", "failed"]
+    assert said == [
+        "full build of the preview failed, the last good build stays: "
+        "Config value 'theme': Unrecognised theme name: 'materialx'."
+    ]
 
 
 def test_serve_refuses_port_zero(tmp_path):
