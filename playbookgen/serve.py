@@ -17,7 +17,8 @@ only modified pages: a change to the navigation or to mkdocs.yml reaches every p
 
 In a large playbook the stage, role and objection pages are megabytes each and take MkDocs seconds to render,
 so an edit is written in two steps: first every changed page up to QUICK_PAGE_BYTES (the edited retro's own
-page), then, once MkDocs' log says that rebuild is done, the large pages.
+page), then, once MkDocs' log says that rebuild is done, the large pages, unless the writer has saved again
+meanwhile: then they come with that save, which would otherwise wait seconds for them.
 
 Registered as a command by cli.py (`cli.add_command(serve)`).
 """
@@ -84,6 +85,7 @@ class Regenerator:
         self.site: PreviewSite | None = None  # told of every change to the docs folder
         self.retro_cache = pipeline.RetroCache()  # unchanged retros are not parsed and validated again
         self.code_cache = template_code_cache(code_cache_key())  # unchanged templates are not compiled again
+        self.newer_change: Callable[[], bool] = lambda: False  # the watcher's: another run is already due
 
     def run(self, refresh_all: bool = False) -> bool:
         """One regeneration; True when the docs folder now holds the current sources' pages."""
@@ -125,8 +127,15 @@ class Regenerator:
                     and self.builds is not None
                     and self.site is not None
                     and self.site.serving.is_set()
+                    and self._write_quick_pages_first(docs_dir, generated.files)
+                    and not refresh_all
+                    and self.nav == generated.nav
+                    and self.newer_change()
                 ):
-                    self._write_quick_pages_first(docs_dir, generated.files)
+                    # Saved again meanwhile: MkDocs would spend seconds on large pages that the next run
+                    # rewrites anyway, and the next edit would wait for them.
+                    _say("saved again meanwhile: the large pages follow that change")
+                    return True
                 with self._docs_lock():
                     written = write_tree(docs_dir, generated.files)
                 rebuild_all = not first and (refresh_all or self.nav != generated.nav)
@@ -153,8 +162,9 @@ class Regenerator:
         unchanged when it read the pages and changed when it renders them fails on it."""
         return self.site.docs_lock if self.site is not None else contextlib.nullcontext()
 
-    def _write_quick_pages_first(self, docs_dir: Path, files: dict[str, bytes]) -> None:
-        """Write every change except to the large pages; return when MkDocs has rebuilt and shown it."""
+    def _write_quick_pages_first(self, docs_dir: Path, files: dict[str, bytes]) -> bool:
+        """Write every change except to the large pages; return when MkDocs has rebuilt and shown it.
+        True when large pages were held back (they are still to be written)."""
         assert self.builds is not None and self.site is not None
         quick = dict(files)
         held = 0
@@ -166,14 +176,14 @@ class Regenerator:
                     del quick[relative]  # a new large page: it comes with the rest
                 held += quick.get(relative) != content
         if not held:
-            return
+            return False
         before = self.builds.started
         self.site.holding_large.set()  # this quick build is for the edited pages alone: large ones wait
         try:
             with self._docs_lock():
                 written = write_tree(docs_dir, quick)
             if not (written.written or written.removed):
-                return
+                return True
             self.site.changed(written.removed)
             _say(
                 f"{len(written.written)} page(s) written first, {held} large page(s) after MkDocs shows them"
@@ -182,6 +192,7 @@ class Regenerator:
             time.sleep(0.5)  # let the reloading browsers fetch the page before the next, longer rebuild
         finally:
             self.site.holding_large.clear()
+        return True
 
 
 class Builds:
@@ -448,6 +459,7 @@ def _serve(root: Path, audience: str | None, host: str, port: int, strict: bool)
         regenerator.builds = builds
         regenerator.site = site
         watcher = Watcher(layout, regenerator.run)
+        regenerator.newer_change = watcher.pending.is_set
         watcher.start()
         _say(f"watching {', '.join(WATCHED_DIRS)} and mkdocs.yml; first build of the site...")
         try:
