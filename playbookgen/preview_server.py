@@ -9,7 +9,7 @@
   MkDocs build runs in a child process (on another core: quick builds go on meanwhile) into a fresh folder,
   and the server then switches to that folder and the browsers reload. It reads the docs folder while the
   regenerator may write it: a build that fails after the docs changed is not reported, as the next one
-  is due anyway. Pages changed while it ran are
+  is due anyway (unless the build before failed too). Pages changed while it ran are
   rendered again into it right after the switch (the large ones in the build after, so that the switch
   stays quick), so it is not older than what was shown; a change never stops a running full build
   (steady editing would starve them), the next one starts when the docs are quiet again.
@@ -278,6 +278,7 @@ class PreviewSite:
 
     def _refresh(self) -> None:
         serial = 0
+        failing = False  # the last full build failed
         while True:
             self.wake.wait()
             self.wake.clear()
@@ -301,11 +302,16 @@ class PreviewSite:
                 superseded = self.changes != changes
             if not usable:
                 shutil.rmtree(site, ignore_errors=True)
-                # A build the docs changed under (a retro removed while MkDocs read the pages) may fail on
-                # that alone: the next one, due since that change, tells whether the problem stays.
-                if problem and not self.stopping.is_set() and not superseded:
-                    self.say(f"full build of the preview failed, the last good build stays: {problem}")
+                if problem and not self.stopping.is_set():
+                    # A build the docs changed under (a retro removed while MkDocs read the pages) may fail
+                    # on that alone: the next one, due since that change, tells whether the problem stays.
+                    # Only after a success: steady editing must not hide a problem that stays.
+                    hide = superseded and not failing
+                    failing = True
+                    if not hide:
+                        self.say(f"full build of the preview failed, the last good build stays: {problem}")
                 continue
+            failing = False
             if unused is not None:  # finished before the server switched to it: this one is newer
                 shutil.rmtree(unused.site, ignore_errors=True)
             try:

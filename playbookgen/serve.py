@@ -86,76 +86,111 @@ class Regenerator:
         self.retro_cache = pipeline.RetroCache()  # unchanged retros are not parsed and validated again
         self.code_cache = template_code_cache(code_cache_key())  # unchanged templates are not compiled again
         self.newer_change: Callable[[], bool] = lambda: False  # the watcher's: another run is already due
+        # The pages of a run whose large pages were left to the next run, until a run writes them all.
+        self.owed: tuple[Path, dict[str, bytes]] | None = None
 
     def run(self, refresh_all: bool = False) -> bool:
         """One regeneration; True when the docs folder now holds the current sources' pages."""
         with self.lock:
-            started = time.monotonic()
-            generated = pipeline.generate(
-                self.root, self.audience, cache=self.retro_cache, code_cache=self.code_cache
-            )
-            took = time.monotonic() - started
-            diagnostics = generated.checked.diagnostics
-            for line in report.as_text(diagnostics.sorted()):
-                _echo(line)
-            if diagnostics:
-                _echo(summary(diagnostics))
-            first = self.docs_dir is None
-            if diagnostics.failed(self.strict) or not generated.files:
-                if not first:  # at the start there is no build yet: serve says so
-                    _say(KEPT)
-                return False
-            layout = generated.checked.layout
+            done = False
             try:
-                docs_dir = layout.docs_dir()
-                if not layout.mkdocs_yml.is_file():
-                    kept = "" if first else f": {KEPT_SHORT}"
-                    _say(f"error: {layout.relative(layout.mkdocs_yml)} is missing; nothing written{kept}")
-                    return False
-                if not first and docs_dir != self.docs_dir:
-                    # Never write where the server does not look: the pages would go unseen, into a
-                    # folder nobody asked for.
-                    _say(
-                        f"error: docs_dir is now {layout.relative(docs_dir)}, but this preview serves "
-                        f"{layout.relative(self.docs_dir)}; "
-                        f"nothing written: {KEPT_SHORT}. Restart playbookgen serve to preview the new "
-                        "folder, or set docs_dir back"
-                    )
-                    return False
-                if (
-                    not first
-                    and self.builds is not None
-                    and self.site is not None
-                    and self.site.serving.is_set()
-                    and self._write_quick_pages_first(docs_dir, generated.files)
-                    and not refresh_all
-                    and self.nav == generated.nav
-                    and self.newer_change()
-                ):
-                    # Saved again meanwhile: MkDocs would spend seconds on large pages that the next run
-                    # rewrites anyway, and the next edit would wait for them.
-                    _say("saved again meanwhile: the large pages follow that change")
-                    return True
-                with self._docs_lock():
-                    written = write_tree(docs_dir, generated.files)
-                rebuild_all = not first and (refresh_all or self.nav != generated.nav)
-                self.nav[:] = generated.nav  # in place: MkDocs' next rebuild reads this very list
-                if self.site is not None and (written.written or written.removed or rebuild_all):
-                    self.site.changed(written.removed)
-            except (PublishError, SettingsError, OSError) as exc:
-                _say(f"error: {exc}")
+                done = self._run(refresh_all)
+            finally:
+                if not done:  # the last good build is the one whose large pages were left to this run
+                    self._write_owed()
+            return done
+
+    def finish(self) -> None:
+        """When the preview stops: write what a run left to a run that will not come."""
+        if self.lock.acquire(timeout=5.0):  # a run still going (past the watcher's wait) writes it
+            try:
+                self._write_owed()
+            finally:
+                self.lock.release()
+
+    def _write_owed(self) -> None:
+        if self.owed is None:
+            return
+        docs_dir, files = self.owed
+        self.owed = None
+        try:
+            with self._docs_lock():
+                written = write_tree(docs_dir, files)
+        except (PublishError, OSError) as exc:
+            _say(f"error: {exc}")
+            return
+        if self.site is not None and (written.written or written.removed):
+            self.site.changed(written.removed)
+
+    def _run(self, refresh_all: bool) -> bool:
+        started = time.monotonic()
+        generated = pipeline.generate(
+            self.root, self.audience, cache=self.retro_cache, code_cache=self.code_cache
+        )
+        took = time.monotonic() - started
+        diagnostics = generated.checked.diagnostics
+        for line in report.as_text(diagnostics.sorted()):
+            _echo(line)
+        if diagnostics:
+            _echo(summary(diagnostics))
+        first = self.docs_dir is None
+        if diagnostics.failed(self.strict) or not generated.files:
+            if not first:  # at the start there is no build yet: serve says so
+                _say(KEPT)
+            return False
+        layout = generated.checked.layout
+        try:
+            docs_dir = layout.docs_dir()
+            if not layout.mkdocs_yml.is_file():
+                kept = "" if first else f": {KEPT_SHORT}"
+                _say(f"error: {layout.relative(layout.mkdocs_yml)} is missing; nothing written{kept}")
                 return False
-            self.docs_dir = docs_dir
-            assert generated.view is not None
-            view = generated.view
-            done = written.written, written.removed
-            what = f"{len(done[0])} written, {len(done[1])} removed" if any(done) else "no change"
-            extra = "; every page follows with the full build" if rebuild_all else ""
-            _say(
-                f"generated {len(view.retros)} retros for the {view.audience} audience in "
-                f"{took:.2f}s: {what}{extra}"
-            )
-            return True
+            if not first and self.docs_dir is not None and docs_dir.resolve() != self.docs_dir.resolve():
+                # Never write where the server does not look: the pages would go unseen, into a
+                # folder nobody asked for.
+                _say(
+                    f"error: docs_dir is now {layout.relative(docs_dir)}, but this preview serves "
+                    f"{layout.relative(self.docs_dir)}; "
+                    f"nothing written: {KEPT_SHORT}. Restart playbookgen serve to preview the new "
+                    "folder, or set docs_dir back"
+                )
+                return False
+            if (
+                not first
+                and self.builds is not None
+                and self.site is not None
+                and self.site.serving.is_set()
+                and self._write_quick_pages_first(docs_dir, generated.files)
+                and not refresh_all
+                and self.nav == generated.nav
+                and self.newer_change()
+            ):
+                # Saved again meanwhile: MkDocs would spend seconds on large pages that the next run
+                # rewrites anyway, and the next edit would wait for them.
+                _say("saved again meanwhile: the large pages follow that change")
+                self.owed = (docs_dir, generated.files)
+                return True
+            with self._docs_lock():
+                written = write_tree(docs_dir, generated.files)
+            self.owed = None
+            rebuild_all = not first and (refresh_all or self.nav != generated.nav)
+            self.nav[:] = generated.nav  # in place: MkDocs' next rebuild reads this very list
+            if self.site is not None and (written.written or written.removed or rebuild_all):
+                self.site.changed(written.removed)
+        except (PublishError, SettingsError, OSError) as exc:
+            _say(f"error: {exc}")
+            return False
+        self.docs_dir = docs_dir
+        assert generated.view is not None
+        view = generated.view
+        done = written.written, written.removed
+        what = f"{len(done[0])} written, {len(done[1])} removed" if any(done) else "no change"
+        extra = "; every page follows with the full build" if rebuild_all else ""
+        _say(
+            f"generated {len(view.retros)} retros for the {view.audience} audience in "
+            f"{took:.2f}s: {what}{extra}"
+        )
+        return True
 
     def _docs_lock(self) -> contextlib.AbstractContextManager[object]:
         """Held while pages are written, and by MkDocs while it builds: a dirty build that saw a page
@@ -459,7 +494,8 @@ def _serve(root: Path, audience: str | None, host: str, port: int, strict: bool)
         regenerator.builds = builds
         regenerator.site = site
         watcher = Watcher(layout, regenerator.run)
-        regenerator.newer_change = watcher.pending.is_set
+        # close() sets `pending` too, to wake the worker: that is no newer change
+        regenerator.newer_change = lambda: watcher.pending.is_set() and not watcher.stop.is_set()
         watcher.start()
         _say(f"watching {', '.join(WATCHED_DIRS)} and mkdocs.yml; first build of the site...")
         try:
@@ -473,4 +509,5 @@ def _serve(root: Path, audience: str | None, host: str, port: int, strict: bool)
         finally:
             builds.close()
             watcher.close()
+            regenerator.finish()
             site.close()

@@ -295,44 +295,82 @@ def test_the_preview_writes_only_into_the_docs_folder_it_serves(tmp_path):
         refused = log.read_text().count("docs_dir is now")
         config.write_text(good, encoding="utf-8")
         assert _wait_for(lambda: NEW_TITLE in _get(base + page_of)[1], timeout=20) is not None, log.read_text()
+        # The same folder, spelled otherwise (or through a symlink), is no change.
+        (root / "link").symlink_to(root / "build")
+        config.write_text(good.replace("docs_dir: build/docs", "docs_dir: ./link/../build/docs/"), "utf-8")
+        retro.write_text(original.replace(OLD_TITLE, "### L1 Spelled otherwise"), encoding="utf-8")
+        assert _wait_for(lambda: "Spelled otherwise" in _get(base + page_of)[1], timeout=20) is not None
+        config.write_text(good.replace("docs_dir: build/docs", "docs_dir: link/docs"), "utf-8")
+        retro.write_text(original.replace(OLD_TITLE, "### L1 Through a symlink"), encoding="utf-8")
+        assert _wait_for(lambda: "Through a symlink" in _get(base + page_of)[1], timeout=20) is not None
         time.sleep(1)
     output = log.read_text()
     assert "Restart playbookgen serve to preview the new folder" in output
     assert output.count("docs_dir is now") == refused, output  # not once the setting came back
 
 
-def test_a_full_build_that_the_docs_changed_under_is_not_reported_as_failed(tmp_path, monkeypatch):
+MISSING = "Error reading page 'retros/gone.md': [Errno 2] No such file or directory"
+THEME = "Config value 'theme': Unrecognised theme name: 'materialx'."
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "reported"),
+    [
+        # a retro removed under it; then, nothing changed meanwhile, a problem that is real
+        ([("changed", MISSING), ("quiet", THEME)], [THEME]),
+        # a retro removed under it; the next build succeeds
+        ([("changed", MISSING), ("quiet", None)], []),
+        # steady editing during every build: from the second failure in a row, each is reported
+        ([("changed", THEME), ("changed", THEME), ("changed", THEME), ("quiet", THEME)], [THEME] * 3),
+    ],
+)
+def test_a_full_build_that_the_docs_changed_under_is_reported_only_if_the_next_fails_too(
+    tmp_path, monkeypatch, outcomes, reported
+):
     """A retro removed while the full build read the docs folder made it fail with "Error reading page
-    ... No such file": reported as a failure, though the next build, due anyway, succeeds."""
+    ... No such file": reported as a failure, though the next build, due anyway, succeeds. Yet steady
+    editing must not hide a problem that stays (an out-of-memory kill, a broken theme)."""
     from playbookgen import preview_server
 
     monkeypatch.setattr(preview_server, "FULL_BUILD_DELAY", 0.05)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     said: list[str] = []
     site = preview_server.PreviewSite(tmp_path / "mkdocs.yml", None, "127.0.0.1", 8000, said.append)
-    builds: list[str] = []
+    script = list(outcomes)
 
-    def build(_site: Path) -> tuple[float, str | None]:
-        if not builds:  # the first: a page removed under it
-            builds.append("superseded")
+    def build(folder: Path) -> tuple[float, str | None]:
+        docs, problem = script.pop(0)
+        if docs == "changed":
             site.changed({"retros/gone.md"})
-            return 0.0, "Error reading page 'retros/gone.md': [Errno 2] No such file or directory"
-        builds.append("failed")  # the second: nothing changed meanwhile, so the problem is real
-        return 0.0, "Config value 'theme': Unrecognised theme name: 'materialx'."
+        if problem is None:
+            folder.mkdir()
+            (folder / "index.html").write_text("<html></html>", encoding="utf-8")
+        return 0.0, problem
 
     monkeypatch.setattr(site, "_full_build", build)
     try:
         site.refresher.start()
         site.changed()
-        assert _wait_for(lambda: len(said) == 1, timeout=10) is not None
-        time.sleep(0.3)  # no further build, and no further message, without a further change
+        assert _wait_for(lambda: not script, timeout=10) is not None
+        time.sleep(0.3)  # the last build's outcome is reported, or not
     finally:
         site.close()
-    assert builds == ["superseded", "failed"]
-    assert said == [
-        "full build of the preview failed, the last good build stays: "
-        "Config value 'theme': Unrecognised theme name: 'materialx'."
-    ]
+    assert said == [f"full build of the preview failed, the last good build stays: {p}" for p in reported]
+
+
+# Every page over 16 KB counts as large (the sample's stage and role pages): written after the small ones.
+LARGE_FROM_16_KB = LAUNCH.replace(
+    "from playbookgen.cli", "import playbookgen.serve as s; s.QUICK_PAGE_BYTES = 16384; from playbookgen.cli"
+)
+
+
+def _stale_pages(root: Path, sources: Path | None = None) -> list[str]:
+    """Files of root's docs folder that differ from what the sources (default: root's own) generate."""
+    from playbookgen import pipeline
+
+    docs = root / "build" / "docs"
+    expected = pipeline.generate(sources or root).files
+    return [p for p, c in expected.items() if not (docs / p).is_file() or (docs / p).read_bytes() != c]
 
 
 def test_saving_again_before_the_large_pages_are_written_loses_no_change(tmp_path):
@@ -347,8 +385,7 @@ def test_saving_again_before_the_large_pages_are_written_loses_no_change(tmp_pat
     log = tmp_path / "serve.log"
     port = _free_port()
     base = f"http://127.0.0.1:{port}/"
-    launch = LAUNCH.replace("from playbookgen.cli", "import playbookgen.serve as s; s.QUICK_PAGE_BYTES = 16384; from playbookgen.cli")
-    server = _start(root, log, port, launch=launch)
+    server = _start(root, log, port, launch=LARGE_FROM_16_KB)
     try:
         _answering(port)
         time.sleep(3.0)  # the watcher's first snapshot, and the first full build
@@ -372,6 +409,56 @@ def test_saving_again_before_the_large_pages_are_written_loses_no_change(tmp_pat
     finally:
         code = _stop(server, signal.SIGINT)
     assert code == 0 and "Traceback" not in log.read_text()
+
+
+def test_a_save_with_errors_after_a_skipped_one_completes_the_last_good_build(tmp_path):
+    """The large pages of a save were left to the next save, which had an error: the preview showed the
+    edited retro but stages, roles and exports from before it, for as long as the error stayed."""
+    root = copy_skeleton(tmp_path / "pb", with_retros=True)
+    retro = root / RETRO
+    good = retro.read_text(encoding="utf-8").replace(OLD_TITLE, f"### L1 {NEW_TITLE}")
+    last_good = copy_skeleton(tmp_path / "last-good", with_retros=True)
+    (last_good / RETRO).write_text(good, encoding="utf-8")
+    log = tmp_path / "serve.log"
+    port = _free_port()
+    server = _start(root, log, port, launch=LARGE_FROM_16_KB)
+    try:
+        _answering(port)
+        time.sleep(3.0)  # the watcher's first snapshot, and the first full build
+        retro.write_text(good, encoding="utf-8")
+        time.sleep(0.6)  # the edited retro's page is being shown; its large pages wait
+        retro.write_text(good.replace("  outcome: lost\n", "  outcome: lsot\n"), encoding="utf-8")
+        assert _wait_for(lambda: "the last good build" in log.read_text(), timeout=20) is not None
+        assert "saved again meanwhile" in log.read_text(), "no large page was skipped: nothing tested"
+        assert _wait_for(lambda: not _stale_pages(root, last_good), timeout=5) is not None, _stale_pages(
+            root, last_good
+        )
+    finally:
+        code = _stop(server, signal.SIGINT)
+    assert code == 0 and "Traceback" not in log.read_text()
+
+
+def test_a_preview_stopped_while_large_pages_wait_leaves_the_docs_folder_current(tmp_path):
+    """Stopping the preview woke its worker with the flag that means "saved again": the large pages of the
+    last save were skipped for a run that never came, and the docs folder stayed stale."""
+    root = copy_skeleton(tmp_path / "pb", with_retros=True)
+    retro = root / RETRO
+    log = tmp_path / "serve.log"
+    port = _free_port()
+    server = _start(root, log, port, launch=LARGE_FROM_16_KB)
+    try:
+        _answering(port)
+        time.sleep(3.0)  # the watcher's first snapshot, and the first full build
+        retro.write_text(
+            retro.read_text(encoding="utf-8").replace(OLD_TITLE, f"### L1 {NEW_TITLE}"), encoding="utf-8"
+        )
+        assert _wait_for(lambda: "written first" in log.read_text(), timeout=20, step=0.01) is not None
+    finally:
+        code = _stop(server, signal.SIGINT)
+    output = log.read_text()
+    assert code == 0 and "Traceback" not in output, output
+    assert "saved again meanwhile" not in output
+    assert not _stale_pages(root)
 
 
 def test_serve_refuses_port_zero(tmp_path):
