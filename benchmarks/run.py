@@ -884,8 +884,8 @@ def main(argv: list[str] | None = None) -> None:
         type=Path,
         default=None,
         help="where the Markdown table goes, its raw figures beside it as .json (default: "
-        "benchmarks/results.md, the table the README links, when the sizes include 1,000 and 5,000, where "
-        "the targets are judged; otherwise benchmarks/out/results.md, which git ignores)",
+        "benchmarks/results.md, the table the README links, for a run that can judge every target: sizes "
+        "1,000 and 5,000, with the build and serve; otherwise benchmarks/out/results.md, which git ignores)",
     )
     parser.add_argument("--seed", type=int, default=7)
     code = parser.add_mutually_exclusive_group()
@@ -918,18 +918,38 @@ def main(argv: list[str] | None = None) -> None:
         rerender(args.from_json, args.out or args.from_json.with_suffix(".md"), args.label)
         return
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()] + ([10_000] if args.large else [])
-    out: Path = args.out or (
-        HERE / "results.md" if {1000, 5000} <= set(sizes) else HERE / "out" / "results.md"
-    )
+    every_target = {1000, 5000} <= set(sizes) and not args.skip_build and args.serve_max >= 1000
+    out: Path = args.out or (HERE / "results.md" if every_target else HERE / "out" / "results.md")
     try:  # fail now, not after minutes of measuring
         out.parent.mkdir(parents=True, exist_ok=True)
-        if not os.access(out.parent, os.W_OK) or out.is_dir():
-            raise PermissionError("not a writable file in a writable folder")
+        if not os.access(out.parent, os.W_OK):
+            raise PermissionError(f"cannot write in {out.parent}")
+        for file in (out, out.with_suffix(".json")):
+            if file.is_dir() or (file.exists() and not os.access(file, os.W_OK)):
+                raise PermissionError(f"{file} is a folder or read-only")
     except OSError as exc:
         raise SystemExit(f"cannot write the results to {out}: {exc}") from None
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="playbookgen-bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    finished = False
+    try:
+        measure(args, sizes, out, work)
+        finished = True
+    except (KeyboardInterrupt, SystemExit):
+        finished = True  # stopped on purpose, or with its reason said: nothing to look into
+        raise
+    finally:
+        if finished:
+            shutil.rmtree(work / ".trash", ignore_errors=True)
+            if not args.keep and not args.workdir:
+                shutil.rmtree(work, ignore_errors=True)
+        else:
+            print(f"the run did not finish: its work folder stays, with its log: {work}", file=sys.stderr)
+
+
+def measure(args: argparse.Namespace, sizes: list[int], out: Path, work: Path) -> None:
+    """Every size, into `work`; the table (and its raw figures) saved to `out` after each step."""
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)
     env["XDG_CACHE_HOME"] = str(work / "cache")  # the compiled-template cache starts empty, and stays here
@@ -981,17 +1001,12 @@ def main(argv: list[str] | None = None) -> None:
         out.write_text(text, encoding="utf-8")
         out.with_suffix(".json").write_text(raw, encoding="utf-8")  # the table's raw data, beside it
 
-    try:
-        for n in sizes:
-            probes = [us for r in results for us in r["settle_us"] + r["create_us"]]
-            results.append(bench_size(n, args, runner, work, repo, save, min(probes, default=None)))
-            save(results[-1])
-        print(text)
-        print(f"written to {out} and {out.with_suffix('.json').name}", file=sys.stderr)
-    finally:
-        shutil.rmtree(work / ".trash", ignore_errors=True)
-        if not args.keep and not args.workdir:
-            shutil.rmtree(work, ignore_errors=True)
+    for n in sizes:
+        probes = [us for r in results for us in r["settle_us"] + r["create_us"]]
+        results.append(bench_size(n, args, runner, work, repo, save, min(probes, default=None)))
+        save(results[-1])
+    print(text)
+    print(f"written to {out} and {out.with_suffix('.json').name}", file=sys.stderr)
 
 
 def rerender(source: Path, out: Path, label: str | None) -> None:
