@@ -80,6 +80,8 @@ class Regenerator:
         self.strict = strict
         self.nav = nav  # the very list MkDocs' configuration holds: updated in place
         self.docs_dir: Path | None = None
+        self.served: Path | None = None  # the folder the server watches, resolved once, at the first run
+        self.wrote = False  # the current run has written pages
         self.lock = threading.Lock()
         self.builds: Builds | None = None  # set once MkDocs serves: then large pages are written last
         self.site: PreviewSite | None = None  # told of every change to the docs folder
@@ -92,21 +94,29 @@ class Regenerator:
     def run(self, refresh_all: bool = False) -> bool:
         """One regeneration; True when the docs folder now holds the current sources' pages."""
         with self.lock:
-            done = False
+            done = self.wrote = False
             try:
                 done = self._run(refresh_all)
             finally:
-                if not done:  # the last good build is the one whose large pages were left to this run
+                if not done and self.wrote:
+                    # It failed after writing newer pages than the owed ones (a full disk): no going back.
+                    self.owed = None
+                elif not done:  # the last good build is the one whose large pages were left to this run
                     self._write_owed()
             return done
 
     def finish(self) -> None:
         """When the preview stops: write what a run left to a run that will not come."""
-        if self.lock.acquire(timeout=5.0):  # a run still going (past the watcher's wait) writes it
-            try:
-                self._write_owed()
-            finally:
-                self.lock.release()
+        if not self.lock.acquire(timeout=5.0):  # a run still going, past the watcher's wait too
+            _say(
+                "stopped during a regeneration: the docs folder may lack the last save's pages; "
+                "playbookgen generate writes them"
+            )
+            return
+        try:
+            self._write_owed()
+        finally:
+            self.lock.release()
 
     def _write_owed(self) -> None:
         if self.owed is None:
@@ -145,7 +155,7 @@ class Regenerator:
                 kept = "" if first else f": {KEPT_SHORT}"
                 _say(f"error: {layout.relative(layout.mkdocs_yml)} is missing; nothing written{kept}")
                 return False
-            if not first and self.docs_dir is not None and docs_dir.resolve() != self.docs_dir.resolve():
+            if not first and _resolved(docs_dir) != self.served:
                 # Never write where the server does not look: the pages would go unseen, into a
                 # folder nobody asked for.
                 _say(
@@ -170,6 +180,7 @@ class Regenerator:
                 _say("saved again meanwhile: the large pages follow that change")
                 self.owed = (docs_dir, generated.files)
                 return True
+            self.wrote = True
             with self._docs_lock():
                 written = write_tree(docs_dir, generated.files)
             self.owed = None
@@ -181,6 +192,7 @@ class Regenerator:
             _say(f"error: {exc}")
             return False
         self.docs_dir = docs_dir
+        self.served = self.served or _resolved(docs_dir)
         assert generated.view is not None
         view = generated.view
         done = written.written, written.removed
@@ -215,6 +227,7 @@ class Regenerator:
         before = self.builds.started
         self.site.holding_large.set()  # this quick build is for the edited pages alone: large ones wait
         try:
+            self.wrote = True
             with self._docs_lock():
                 written = write_tree(docs_dir, quick)
             if not (written.written or written.removed):
@@ -228,6 +241,14 @@ class Regenerator:
         finally:
             self.site.holding_large.clear()
         return True
+
+
+def _resolved(folder: Path) -> Path:
+    """The folder with symlinks and '..' resolved; as written when that fails (a symlink loop)."""
+    try:
+        return folder.resolve()
+    except (OSError, RuntimeError):
+        return folder
 
 
 class Builds:

@@ -304,9 +304,22 @@ def test_the_preview_writes_only_into_the_docs_folder_it_serves(tmp_path):
         retro.write_text(original.replace(OLD_TITLE, "### L1 Through a symlink"), encoding="utf-8")
         assert _wait_for(lambda: "Through a symlink" in _get(base + page_of)[1], timeout=20) is not None
         time.sleep(1)
+        accepted = log.read_text().count("docs_dir is now")
+        # The symlink pointed elsewhere: another folder, though spelled as before.
+        (root / "other").mkdir()
+        (root / "link").unlink()
+        (root / "link").symlink_to(root / "other")
+        retro.write_text(original.replace(OLD_TITLE, "### L1 Elsewhere"), encoding="utf-8")
+        assert _wait_for(lambda: log.read_text().count("docs_dir is now") > accepted, timeout=20) is not None
+        assert not (root / "other" / "docs").exists()
+        # A symlink loop: refused like any other folder, not a crash of the regeneration.
+        (root / "loop").symlink_to(root / "loop")
+        config.write_text(good.replace("docs_dir: build/docs", "docs_dir: loop/docs"), "utf-8")
+        assert _wait_for(lambda: "docs_dir is now loop/docs" in log.read_text(), timeout=20) is not None
     output = log.read_text()
     assert "Restart playbookgen serve to preview the new folder" in output
-    assert output.count("docs_dir is now") == refused, output  # not once the setting came back
+    assert output.count("docs_dir is now") > refused == accepted, output  # not while it was the same
+    assert "regeneration failed" not in output
 
 
 MISSING = "Error reading page 'retros/gone.md': [Errno 2] No such file or directory"
@@ -433,6 +446,42 @@ def test_a_save_with_errors_after_a_skipped_one_completes_the_last_good_build(tm
         assert _wait_for(lambda: not _stale_pages(root, last_good), timeout=5) is not None, _stale_pages(
             root, last_good
         )
+    finally:
+        code = _stop(server, signal.SIGINT)
+    assert code == 0 and "Traceback" not in log.read_text()
+
+
+def test_a_save_whose_writing_fails_half_way_is_not_undone(tmp_path):
+    """A save's large pages were left to the next save, which wrote its own small pages and then failed to
+    write the rest (a full disk): the older save's pages were written back over the newer ones shown."""
+    root = copy_skeleton(tmp_path / "pb", with_retros=True)
+    retro = root / RETRO
+    original = retro.read_text(encoding="utf-8")
+    full = tmp_path / "disk-full"
+    launch = LARGE_FROM_16_KB.replace(
+        "from playbookgen.cli",
+        "import os, sys as _sys; _write = s.write_tree; "
+        "s.write_tree = lambda t, f: (_ for _ in ()).throw(OSError(28, 'No space left on device')) "
+        f"if os.path.exists({str(full)!r}) and _sys._getframe(1).f_code.co_name == '_run' else _write(t, f); "
+        "from playbookgen.cli",
+    )
+    log = tmp_path / "serve.log"
+    port = _free_port()
+    page = f"http://127.0.0.1:{port}/retros/2025-03-11-falcon/"
+    server = _start(root, log, port, launch=launch)
+    try:
+        _answering(port)
+        time.sleep(3.0)  # the watcher's first snapshot, and the first full build
+        retro.write_text(original.replace(OLD_TITLE, "### L1 Saved first"), encoding="utf-8")
+        time.sleep(0.6)  # its page is being shown; its large pages wait
+        full.touch()
+        retro.write_text(original.replace(OLD_TITLE, "### L1 Saved second"), encoding="utf-8")
+        assert _wait_for(lambda: "No space left on device" in log.read_text(), timeout=20) is not None
+        assert "saved again meanwhile" in log.read_text(), "no large page was skipped: nothing tested"
+        time.sleep(2)  # MkDocs has rebuilt whatever was written
+        assert "Saved second" in _get(page)[1]
+        docs_page = root / "build" / "docs" / "retros" / "2025-03-11-falcon.md"
+        assert "Saved second" in docs_page.read_text(encoding="utf-8")
     finally:
         code = _stop(server, signal.SIGINT)
     assert code == 0 and "Traceback" not in log.read_text()
