@@ -15,6 +15,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -386,77 +387,77 @@ def _stale_pages(root: Path, sources: Path | None = None) -> list[str]:
     return [p for p, c in expected.items() if not (docs / p).is_file() or (docs / p).read_bytes() != c]
 
 
-def test_saving_again_before_the_large_pages_are_written_loses_no_change(tmp_path):
-    """At 1,000 retros, saving once a second made each save wait for the previous one's large pages
-    (seconds of MkDocs rendering): the last save showed after 2.8-4.5 s. Large pages are now skipped when
-    another save is already waiting, and written with it. Here every page over 16 KB counts as large."""
-    from playbookgen import pipeline
+class _LargePagePreview(NamedTuple):
+    root: Path
+    retro: Path  # RETRO in root
+    original: str  # its text as shipped
+    log: Path
+    base: str  # the preview's address
 
+
+@contextlib.contextmanager
+def _large_page_preview(tmp_path: Path, launch: str = LARGE_FROM_16_KB) -> Iterator[_LargePagePreview]:
+    """The sample playbook previewed with every page over 16 KB counted as large, once its first full build
+    is done; on leaving, Ctrl-C must stop it cleanly."""
     root = copy_skeleton(tmp_path / "pb", with_retros=True)
     retro = root / RETRO
-    original = retro.read_text(encoding="utf-8")
     log = tmp_path / "serve.log"
     port = _free_port()
-    base = f"http://127.0.0.1:{port}/"
-    server = _start(root, log, port, launch=LARGE_FROM_16_KB)
+    server = _start(root, log, port, launch=launch)
     try:
         _answering(port)
         time.sleep(3.0)  # the watcher's first snapshot, and the first full build
+        yield _LargePagePreview(root, retro, retro.read_text(encoding="utf-8"), log, f"http://127.0.0.1:{port}/")
+    finally:
+        code = _stop(server, signal.SIGINT)
+    assert code == 0 and "Traceback" not in log.read_text(), log.read_text()
+
+
+def test_saving_again_before_the_large_pages_are_written_loses_no_change(tmp_path):
+    """At 1,000 retros, saving once a second made each save wait for the previous one's large pages
+    (seconds of MkDocs rendering): the last save showed after 2.8-4.5 s. Large pages are now skipped when
+    another save is already waiting, and written with it."""
+    from playbookgen import pipeline
+
+    with _large_page_preview(tmp_path) as preview:
         for i in range(6):
-            retro.write_text(original.replace(OLD_TITLE, f"### L1 {NEW_TITLE} {i}"), encoding="utf-8")
+            preview.retro.write_text(
+                preview.original.replace(OLD_TITLE, f"### L1 {NEW_TITLE} {i}"), encoding="utf-8"
+            )
             time.sleep(0.4)
         final = f"{NEW_TITLE} 5"
-        expected = pipeline.generate(root).files
+        expected = pipeline.generate(preview.root).files
         large = sorted(
             p for p, c in expected.items() if p.endswith(".md") and len(c) > 16384 and final.encode() in c
         )
         assert large, "no large page shows the lesson: the test would not test anything"
         for path in ["retros/2025-03-11-falcon.md", *large]:
-            url = base + path.removesuffix(".md").removesuffix("index") + "/"
+            url = preview.base + path.removesuffix(".md").removesuffix("index") + "/"
             shown = _wait_for(lambda url=url: final in _get(url)[1], timeout=30)
-            assert shown is not None, f"{url} never showed the last save:\n{log.read_text()}"
-        assert "saved again meanwhile" in log.read_text()  # the large pages of a save were skipped
-        docs = root / "build" / "docs"
-        stale = [p for p, c in expected.items() if (docs / p).read_bytes() != c]
-        assert not stale, stale
-    finally:
-        code = _stop(server, signal.SIGINT)
-    assert code == 0 and "Traceback" not in log.read_text()
+            assert shown is not None, f"{url} never showed the last save:\n{preview.log.read_text()}"
+        assert "saved again meanwhile" in preview.log.read_text()  # the large pages of a save were skipped
+        assert not _stale_pages(preview.root)
 
 
 def test_a_save_with_errors_after_a_skipped_one_completes_the_last_good_build(tmp_path):
     """The large pages of a save were left to the next save, which had an error: the preview showed the
     edited retro but stages, roles and exports from before it, for as long as the error stayed."""
-    root = copy_skeleton(tmp_path / "pb", with_retros=True)
-    retro = root / RETRO
-    good = retro.read_text(encoding="utf-8").replace(OLD_TITLE, f"### L1 {NEW_TITLE}")
     last_good = copy_skeleton(tmp_path / "last-good", with_retros=True)
-    (last_good / RETRO).write_text(good, encoding="utf-8")
-    log = tmp_path / "serve.log"
-    port = _free_port()
-    server = _start(root, log, port, launch=LARGE_FROM_16_KB)
-    try:
-        _answering(port)
-        time.sleep(3.0)  # the watcher's first snapshot, and the first full build
-        retro.write_text(good, encoding="utf-8")
+    with _large_page_preview(tmp_path) as preview:
+        good = preview.original.replace(OLD_TITLE, f"### L1 {NEW_TITLE}")
+        (last_good / RETRO).write_text(good, encoding="utf-8")
+        preview.retro.write_text(good, encoding="utf-8")
         time.sleep(0.6)  # the edited retro's page is being shown; its large pages wait
-        retro.write_text(good.replace("  outcome: lost\n", "  outcome: lsot\n"), encoding="utf-8")
-        assert _wait_for(lambda: "the last good build" in log.read_text(), timeout=20) is not None
-        assert "saved again meanwhile" in log.read_text(), "no large page was skipped: nothing tested"
-        assert _wait_for(lambda: not _stale_pages(root, last_good), timeout=5) is not None, _stale_pages(
-            root, last_good
-        )
-    finally:
-        code = _stop(server, signal.SIGINT)
-    assert code == 0 and "Traceback" not in log.read_text()
+        preview.retro.write_text(good.replace("  outcome: lost\n", "  outcome: lsot\n"), encoding="utf-8")
+        assert _wait_for(lambda: "the last good build" in preview.log.read_text(), timeout=20) is not None
+        assert "saved again meanwhile" in preview.log.read_text(), "no large page was skipped: nothing tested"
+        current = _wait_for(lambda: not _stale_pages(preview.root, last_good), timeout=5)
+        assert current is not None, _stale_pages(preview.root, last_good)
 
 
 def test_a_save_whose_writing_fails_half_way_is_not_undone(tmp_path):
     """A save's large pages were left to the next save, which wrote its own small pages and then failed to
     write the rest (a full disk): the older save's pages were written back over the newer ones shown."""
-    root = copy_skeleton(tmp_path / "pb", with_retros=True)
-    retro = root / RETRO
-    original = retro.read_text(encoding="utf-8")
     full = tmp_path / "disk-full"
     launch = LARGE_FROM_16_KB.replace(
         "from playbookgen.cli",
@@ -465,49 +466,28 @@ def test_a_save_whose_writing_fails_half_way_is_not_undone(tmp_path):
         f"if os.path.exists({str(full)!r}) and _sys._getframe(1).f_code.co_name == '_run' else _write(t, f); "
         "from playbookgen.cli",
     )
-    log = tmp_path / "serve.log"
-    port = _free_port()
-    page = f"http://127.0.0.1:{port}/retros/2025-03-11-falcon/"
-    server = _start(root, log, port, launch=launch)
-    try:
-        _answering(port)
-        time.sleep(3.0)  # the watcher's first snapshot, and the first full build
-        retro.write_text(original.replace(OLD_TITLE, "### L1 Saved first"), encoding="utf-8")
+    with _large_page_preview(tmp_path, launch) as preview:
+        preview.retro.write_text(preview.original.replace(OLD_TITLE, "### L1 Saved first"), encoding="utf-8")
         time.sleep(0.6)  # its page is being shown; its large pages wait
         full.touch()
-        retro.write_text(original.replace(OLD_TITLE, "### L1 Saved second"), encoding="utf-8")
-        assert _wait_for(lambda: "No space left on device" in log.read_text(), timeout=20) is not None
-        assert "saved again meanwhile" in log.read_text(), "no large page was skipped: nothing tested"
+        preview.retro.write_text(preview.original.replace(OLD_TITLE, "### L1 Saved second"), encoding="utf-8")
+        assert _wait_for(lambda: "No space left on device" in preview.log.read_text(), timeout=20) is not None
+        assert "saved again meanwhile" in preview.log.read_text(), "no large page was skipped: nothing tested"
         time.sleep(2)  # MkDocs has rebuilt whatever was written
-        assert "Saved second" in _get(page)[1]
-        docs_page = root / "build" / "docs" / "retros" / "2025-03-11-falcon.md"
+        assert "Saved second" in _get(preview.base + "retros/2025-03-11-falcon/")[1]
+        docs_page = preview.root / "build" / "docs" / "retros" / "2025-03-11-falcon.md"
         assert "Saved second" in docs_page.read_text(encoding="utf-8")
-    finally:
-        code = _stop(server, signal.SIGINT)
-    assert code == 0 and "Traceback" not in log.read_text()
 
 
 def test_a_preview_stopped_while_large_pages_wait_leaves_the_docs_folder_current(tmp_path):
     """Stopping the preview woke its worker with the flag that means "saved again": the large pages of the
     last save were skipped for a run that never came, and the docs folder stayed stale."""
-    root = copy_skeleton(tmp_path / "pb", with_retros=True)
-    retro = root / RETRO
-    log = tmp_path / "serve.log"
-    port = _free_port()
-    server = _start(root, log, port, launch=LARGE_FROM_16_KB)
-    try:
-        _answering(port)
-        time.sleep(3.0)  # the watcher's first snapshot, and the first full build
-        retro.write_text(
-            retro.read_text(encoding="utf-8").replace(OLD_TITLE, f"### L1 {NEW_TITLE}"), encoding="utf-8"
-        )
-        assert _wait_for(lambda: "written first" in log.read_text(), timeout=20, step=0.01) is not None
-    finally:
-        code = _stop(server, signal.SIGINT)
-    output = log.read_text()
-    assert code == 0 and "Traceback" not in output, output
-    assert "saved again meanwhile" not in output
-    assert not _stale_pages(root)
+    with _large_page_preview(tmp_path) as preview:
+        preview.retro.write_text(preview.original.replace(OLD_TITLE, f"### L1 {NEW_TITLE}"), encoding="utf-8")
+        written = _wait_for(lambda: "written first" in preview.log.read_text(), timeout=20, step=0.01)
+        assert written is not None
+    assert "saved again meanwhile" not in preview.log.read_text()
+    assert not _stale_pages(preview.root)
 
 
 def test_serve_refuses_port_zero(tmp_path):
