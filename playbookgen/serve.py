@@ -79,8 +79,7 @@ class Regenerator:
         self.audience = audience
         self.strict = strict
         self.nav = nav  # the very list MkDocs' configuration holds: updated in place
-        self.docs_dir: Path | None = None
-        self.served: Path | None = None  # the folder the server watches, resolved once, at the first run
+        self.served: Path | None = None  # the docs folder the server watches, resolved at the first run
         self.wrote = False  # the current run has written pages
         self.lock = threading.Lock()
         self.builds: Builds | None = None  # set once MkDocs serves: then large pages are written last
@@ -143,7 +142,7 @@ class Regenerator:
             _echo(line)
         if diagnostics:
             _echo(summary(diagnostics))
-        first = self.docs_dir is None
+        first = self.served is None
         if diagnostics.failed(self.strict) or not generated.files:
             if not first:  # at the start there is no build yet: serve says so
                 _say(KEPT)
@@ -155,26 +154,24 @@ class Regenerator:
                 kept = "" if first else f": {KEPT_SHORT}"
                 _say(f"error: {layout.relative(layout.mkdocs_yml)} is missing; nothing written{kept}")
                 return False
-            if not first and _resolved(docs_dir) != self.served:
+            if self.served is not None and _resolved(docs_dir) != self.served:
                 # Never write where the server does not look: the pages would go unseen, into a
                 # folder nobody asked for.
                 _say(
                     f"error: docs_dir is now {layout.relative(docs_dir)}, but this preview serves "
-                    f"{layout.relative(self.docs_dir)}; "
+                    f"{layout.relative(self.served)}; "
                     f"nothing written: {KEPT_SHORT}. Restart playbookgen serve to preview the new "
                     "folder, or set docs_dir back"
                 )
                 return False
-            if (
+            held_back = (
                 not first
                 and self.builds is not None
                 and self.site is not None
                 and self.site.serving.is_set()
                 and self._write_quick_pages_first(docs_dir, generated.files)
-                and not refresh_all
-                and self.nav == generated.nav
-                and self.newer_change()
-            ):
+            )
+            if held_back and not refresh_all and self.nav == generated.nav and self.newer_change():
                 # Saved again meanwhile: MkDocs would spend seconds on large pages that the next run
                 # rewrites anyway, and the next edit would wait for them.
                 _say("saved again meanwhile: the large pages follow that change")
@@ -191,7 +188,6 @@ class Regenerator:
         except (PublishError, SettingsError, OSError) as exc:
             _say(f"error: {exc}")
             return False
-        self.docs_dir = docs_dir
         self.served = self.served or _resolved(docs_dir)
         assert generated.view is not None
         view = generated.view
