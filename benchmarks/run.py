@@ -717,14 +717,13 @@ def evaluate(results: list[dict]) -> list[tuple[str, str, str]]:
         ", ".join(f"{n:,}: {w} written, {100 * q:.1f}% of cold" for n, (w, q) in warm.items()),
     )
     edits = {r["n"]: r["gen_edit"] for r in results if "gen_edit" in r}
+    own_page = {n: f"retros/{e['edited']}.md" in e["written_files"] for n, e in edits.items()}
     verdict(
         "edit",
-        all(not e["unexpected"] and f"retros/{e['edited']}.md" in e["written_files"] for e in edits.values())
-        if edits
-        else None,
+        all(not e["unexpected"] and own_page[n] for n, e in edits.items()) if edits else None,
         ", ".join(
             f"{n:,}: {e['written']} rewritten, {e['showing']} show it, {len(e['unexpected'])} others"
-            + ("" if f"retros/{e['edited']}.md" in e["written_files"] else ", its own page not rewritten")
+            + ("" if own_page[n] else ", its own page not rewritten")
             + (
                 f" ({', '.join(e['unexpected'][:4])}{'…' if len(e['unexpected']) > 4 else ''})"
                 if e["unexpected"]
